@@ -1,0 +1,177 @@
+#include "model/json.h"
+
+#include "model/json_reader.h"
+
+namespace iotwins::model {
+
+using nlohmann::json;
+
+json to_json(const NodeFacts& f) {
+  json gpus = json::array();
+  for (const auto& g : f.gpus) {
+    gpus.push_back({{"vendor", g.vendor}, {"model", g.model}, {"memory_bytes", g.memory_bytes}});
+  }
+  return {{"hostname", f.hostname},         {"os", f.os},
+          {"kernel", f.kernel},             {"arch", f.arch},
+          {"cpu_model", f.cpu_model},       {"cores", f.cores},
+          {"memory_bytes", f.memory_bytes}, {"disk_bytes", f.disk_bytes},
+          {"gpus", gpus},                   {"can_run_containers", f.can_run_containers},
+          {"has_bubblewrap", f.has_bubblewrap}};
+}
+
+json to_json(const NodeKpis& k) {
+  return {{"cpu_percent", k.cpu_percent},
+          {"load1", k.load1},
+          {"memory_used_bytes", k.memory_used_bytes},
+          {"memory_available_bytes", k.memory_available_bytes},
+          {"disk_used_bytes", k.disk_used_bytes},
+          {"disk_free_bytes", k.disk_free_bytes},
+          {"net_rx_rate", k.net_rx_rate},
+          {"net_tx_rate", k.net_tx_rate}};
+}
+
+json to_json(const NodeRegistration& r) {
+  json j = {{"name", r.name},     {"level", to_string(r.level)},
+            {"labels", r.labels}, {"facts", to_json(r.facts)},
+            {"agent_version", r.agent_version}};
+  if (!r.id.empty()) j["id"] = r.id;
+  if (!r.parent.empty()) j["parent"] = r.parent;
+  if (!r.ingest_url.empty()) j["ingest_url"] = r.ingest_url;
+  return j;
+}
+
+json to_json(const Node& n) {
+  json j = {{"id", n.id},
+            {"name", n.name},
+            {"level", to_string(n.level)},
+            {"parent", n.parent},
+            {"labels", n.labels},
+            {"facts", to_json(n.facts)},
+            {"agent_version", n.agent_version},
+            {"ingest_url", n.ingest_url},
+            {"state", to_string(n.state)},
+            {"registered_ns", n.registered_ns},
+            {"last_seen_ns", n.last_seen_ns}};
+  j["kpis"] = n.kpis ? to_json(*n.kpis) : json(nullptr);
+  return j;
+}
+
+json to_json(const Heartbeat& hb) { return {{"sent_ns", hb.sent_ns}, {"kpis", to_json(hb.kpis)}}; }
+
+namespace {
+
+Status read_facts(const json& j, const std::string& path, NodeFacts& f) {
+  JsonReader r(j, path);
+  r.str("hostname", f.hostname, false, 255);
+  r.str("os", f.os, false, 255);
+  r.str("kernel", f.kernel, false, 255);
+  r.str("arch", f.arch, false, 64);
+  r.str("cpu_model", f.cpu_model, false, 255);
+  r.integer("cores", f.cores);
+  r.uinteger("memory_bytes", f.memory_bytes);
+  r.uinteger("disk_bytes", f.disk_bytes);
+  r.boolean("can_run_containers", f.can_run_containers);
+  r.boolean("has_bubblewrap", f.has_bubblewrap);
+  if (const json* gpus = r.array("gpus")) {
+    if (gpus->size() > 64) r.fail(r.field("gpus"), "at most 64 GPUs");
+    for (size_t i = 0; i < gpus->size() && !r.error(); ++i) {
+      JsonReader g((*gpus)[i], r.field("gpus") + "[" + std::to_string(i) + "]");
+      Gpu gpu;
+      g.str("vendor", gpu.vendor, false, 255);
+      g.str("model", gpu.model, false, 255);
+      g.uinteger("memory_bytes", gpu.memory_bytes);
+      IOT_TRY(g.status());
+      f.gpus.push_back(std::move(gpu));
+    }
+  }
+  if (!r.error() && f.cores < 0) r.fail(r.field("cores"), "must not be negative");
+  return r.status();
+}
+
+}  // namespace
+
+Result<NodeKpis> kpis_from_json(const json& j) {
+  NodeKpis k;
+  JsonReader r(j, "kpis");
+  r.number("cpu_percent", k.cpu_percent);
+  r.number("load1", k.load1);
+  r.uinteger("memory_used_bytes", k.memory_used_bytes);
+  r.uinteger("memory_available_bytes", k.memory_available_bytes);
+  r.uinteger("disk_used_bytes", k.disk_used_bytes);
+  r.uinteger("disk_free_bytes", k.disk_free_bytes);
+  r.number("net_rx_rate", k.net_rx_rate);
+  r.number("net_tx_rate", k.net_tx_rate);
+  IOT_TRY(r.status());
+  return k;
+}
+
+Result<NodeRegistration> registration_from_json(const json& j) {
+  NodeRegistration reg;
+  JsonReader r(j, "");
+  std::string level = "edge";
+  r.str("id", reg.id, false, 64);
+  r.str("name", reg.name, false, 255);
+  r.str("level", level, true, 16);
+  r.str("parent", reg.parent, false, 64);
+  r.string_map("labels", reg.labels);
+  r.str("agent_version", reg.agent_version, false, 64);
+  r.str("ingest_url", reg.ingest_url, false, 2048);
+  const json* facts = r.object("facts");
+  IOT_TRY(r.status());
+  if (facts != nullptr) IOT_TRY(read_facts(*facts, "facts", reg.facts));
+  auto lvl = parse_level(level);
+  if (!lvl) return make_error(Errc::invalid_argument, "level: " + lvl.error().message());
+  reg.level = *lvl;
+  if (!reg.id.empty()) {
+    auto valid = validate_node_id(reg.id);
+    if (!valid) return make_error(Errc::invalid_argument, "id: " + valid.error().message());
+  }
+  if (!reg.parent.empty()) {
+    auto valid = validate_node_id(reg.parent);
+    if (!valid) return make_error(Errc::invalid_argument, "parent: " + valid.error().message());
+  }
+  auto labels = validate_labels(reg.labels);
+  if (!labels) return make_error(Errc::invalid_argument, "labels: " + labels.error().message());
+  if (reg.name.empty()) reg.name = reg.facts.hostname;
+  return reg;
+}
+
+Result<Node> node_from_json(const json& j) {
+  Node n;
+  JsonReader r(j, "");
+  std::string level = "edge", state = "ready";
+  r.str("id", n.id, true, 64);
+  r.str("name", n.name, false, 255);
+  r.str("level", level, true, 16);
+  r.str("parent", n.parent, false, 64);
+  r.string_map("labels", n.labels);
+  r.str("agent_version", n.agent_version, false, 64);
+  r.str("ingest_url", n.ingest_url, false, 2048);
+  r.str("state", state, true, 16);
+  r.integer("registered_ns", n.registered_ns);
+  r.integer("last_seen_ns", n.last_seen_ns);
+  const json* facts = r.object("facts");
+  const json* kpis = r.object("kpis");
+  IOT_TRY(r.status());
+  if (facts != nullptr) IOT_TRY(read_facts(*facts, "facts", n.facts));
+  if (kpis != nullptr) {
+    IOT_ASSIGN(n.kpis, kpis_from_json(*kpis));
+  }
+  IOT_ASSIGN(n.level, parse_level(level));
+  IOT_ASSIGN(n.state, parse_node_state(state));
+  return n;
+}
+
+Result<Heartbeat> heartbeat_from_json(const json& j) {
+  Heartbeat hb;
+  JsonReader r(j, "");
+  r.integer("sent_ns", hb.sent_ns);
+  const json* kpis = r.object("kpis");
+  IOT_TRY(r.status());
+  if (kpis != nullptr) {
+    IOT_ASSIGN(hb.kpis, kpis_from_json(*kpis));
+  }
+  return hb;
+}
+
+}  // namespace iotwins::model
