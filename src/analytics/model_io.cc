@@ -36,6 +36,7 @@ ModelWriter::ModelWriter(std::string_view kind, uint32_t version) {
 }
 
 void ModelWriter::u32(uint32_t v) { raw(&v, 4); }
+void ModelWriter::u64(uint64_t v) { raw(&v, 8); }
 void ModelWriter::f64(double v) { raw(&v, 8); }
 void ModelWriter::str(std::string_view s) {
   u32(static_cast<uint32_t>(s.size()));
@@ -101,6 +102,11 @@ Status ModelReader::take(void* p, size_t n, const char* what) {
 Result<uint32_t> ModelReader::u32() {
   uint32_t v;
   IOT_TRY(take(&v, 4, "an integer"));
+  return v;
+}
+Result<uint64_t> ModelReader::u64() {
+  uint64_t v;
+  IOT_TRY(take(&v, 8, "an integer"));
   return v;
 }
 Result<double> ModelReader::f64() {

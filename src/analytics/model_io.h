@@ -19,6 +19,7 @@ class ModelWriter {
  public:
   ModelWriter(std::string_view kind, uint32_t version);
   void u32(uint32_t v);
+  void u64(uint64_t v);
   void f64(double v);
   void str(std::string_view s);
   void vec(const Eigen::VectorXd& v);
@@ -41,6 +42,7 @@ class ModelReader {
 
   uint32_t version() const { return version_; }
   Result<uint32_t> u32();
+  Result<uint64_t> u64();
   Result<double> f64();
   Result<std::string> str();
   Result<Eigen::VectorXd> vec();
