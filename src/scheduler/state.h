@@ -1,0 +1,98 @@
+// The scheduler's working copy of the snapshot: interned, indexed and updated as a batch is
+// placed, so later requests see earlier ones. Internal to the scheduler.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "core/result.h"
+#include "scheduler/interner.h"
+#include "scheduler/types.h"
+
+namespace iotwins::scheduler::detail {
+
+struct LabelPair {
+  Id key = kNoId, value = kNoId;
+};
+
+struct NodeRec {
+  Resources capacity, allocated;
+  uint64_t drivers = 0;       // bit per driver name (State::driver_bit)
+  uint64_t tie_hash = 0;      // stable hash of the node id
+  uint32_t labels_begin = 0, labels_end = 0;  // into State::node_labels, sorted by key
+  uint32_t subtree_root = 0;  // nearest edge ancestor-or-self; itself when there is none
+  Id arch = kNoId;
+  Level level = Level::edge;
+  NodeState state = NodeState::ready;
+};
+
+struct TaskRec {
+  Id id = kNoId, deployment = kNoId, group = kNoId;
+  uint32_t labels_begin = 0, labels_end = 0;  // into State::task_labels
+};
+
+// Tasks of one (deployment, group) per value of one node label: spread scoring.
+struct SpreadDomains {
+  Id key = kNoId;
+  std::unordered_map<Id, uint32_t> counts;  // label value (kNoId: nodes without it) -> tasks
+  std::vector<uint32_t> histogram;          // [c] = how many domains hold c tasks
+  uint32_t min = 0, max = 0;
+
+  uint32_t count(Id value) const {
+    auto it = counts.find(value);
+    return it == counts.end() ? 0 : it->second;
+  }
+  void add_domain(Id value);  // a domain with no task yet
+  void increment(Id value);
+};
+
+struct GroupInfo {
+  std::vector<uint32_t> nodes;  // one entry per task of the group
+  std::vector<SpreadDomains> spreads;
+};
+
+// Nodes that can take new placements, by (level, arch).
+struct NodeClass {
+  Level level;
+  Id arch;
+  std::vector<uint32_t> nodes;
+};
+
+inline uint64_t group_key(Id deployment, Id group) { return (uint64_t{deployment} << 32) | group; }
+
+class State {
+ public:
+  // Validates and indexes the snapshot: ids unique and non-empty, quantities non-negative, at most
+  // 64 distinct drivers, no loop in the parent chains.
+  static Result<State> build(std::vector<NodeSnapshot> nodes);
+
+  Id label_value(uint32_t node, Id key) const;
+  const std::string& node_id(uint32_t node) const { return original_[node].id; }
+  // Domains of (deployment, group) over a label key, built on first use and kept up to date.
+  SpreadDomains& spread_domains(uint64_t group, Id key);
+  // Records a placement: allocations, the task (for affinity and spread), the group.
+  void apply(uint32_t node, Id task_id, Id deployment, Id group, const Resources& resources,
+             std::span<const LabelPair> task_labels);
+  // The snapshot with every placement so far applied.
+  std::vector<NodeSnapshot> export_snapshot() const;
+
+  Interner strings;
+  std::vector<NodeRec> nodes;
+  std::vector<LabelPair> node_labels;
+  std::vector<std::vector<TaskRec>> tasks;  // per node
+  std::vector<LabelPair> task_labels;
+  std::unordered_map<Id, uint32_t> driver_bit;  // driver name -> bit
+  std::vector<NodeClass> classes;                // sorted by (level, arch)
+  std::unordered_map<Id, std::vector<uint32_t>> twin_hosts, service_hosts;
+  std::vector<std::vector<uint32_t>> subtree_members;  // by root node index
+  std::unordered_map<uint64_t, GroupInfo> groups;
+  std::unordered_map<Id, std::vector<Id>> key_values;  // label key -> values on ready nodes
+
+ private:
+  std::vector<NodeSnapshot> original_;
+  std::vector<uint32_t> original_task_count_;
+};
+
+}  // namespace iotwins::scheduler::detail
