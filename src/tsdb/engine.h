@@ -1,0 +1,124 @@
+// EmbeddedStore: the built-in time-series engine behind TimeSeriesStore.
+//
+// Write path: validate the whole batch -> append one record to the HeadLog (the WAL; new
+// series' keys travel inside it) -> add samples to the per-series, per-window head.
+// Sealing: once the newest timestamp written is `seal_grace` past the end of a window, every
+// head window up to it is merged with what is already sealed for it and written as one block
+// file per window (block.h); then the series index and the manifest are replaced atomically
+// and log segments holding only sealed samples are removed. A window that receives samples
+// after it was sealed is rewritten for those series at the next seal (a block of a higher
+// round supersedes lower rounds, per series).
+// Crash safety: a block is listed in the manifest only after it is durable; on open, files
+// not in the manifest are removed and the log is replayed, skipping samples the manifest
+// says are sealed (lsn <= sealed_lsn and window <= sealed_window).
+// Retention: per series, the first rule whose globs match twin and property; samples older
+// than now - raw are invisible to queries and refused by writes, and blocks are deleted (or
+// rewritten without the expired series) at each seal and by enforce_retention().
+// Timestamps must lie within +-2^62 ns of the epoch (years 1823..2116).
+// Threading: any number of threads may call any method; writes (and the seals they trigger)
+// are serialised by one lock, queries share it only while taking a snapshot of what to read.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/fs.h"
+#include "tsdb/block.h"
+#include "tsdb/head.h"
+#include "tsdb/head_log.h"
+#include "tsdb/store.h"
+
+namespace iotwins::tsdb {
+
+struct RetentionRule {
+  std::string twin = "*";      // glob
+  std::string property = "*";  // glob
+  int64_t raw_ns = 0;          // 0 = keep forever
+};
+
+struct StoreOptions {
+  std::string dir;
+  int64_t window_ns = 2 * 3600 * 1'000'000'000LL;
+  int64_t seal_grace_ns = 10 * 60 * 1'000'000'000LL;
+  // fdatasync the log before write() returns: survives power loss. Without it an
+  // acknowledged write survives a crash of the process (kill -9) but not of the machine.
+  bool sync_writes = true;
+  std::vector<RetentionRule> retention;  // first match wins; none matching = keep forever
+  const Clock* clock = nullptr;          // default: the system clock
+};
+
+struct StoreStats {
+  size_t series = 0;
+  size_t blocks = 0;
+  uint64_t block_bytes = 0;   // bytes of sealed block files
+  uint64_t head_samples = 0;  // samples in the head, not yet sealed
+};
+
+class EmbeddedStore final : public TimeSeriesStore {
+ public:
+  static Result<std::unique_ptr<EmbeddedStore>> open(FileSystem& fs, StoreOptions options);
+
+  Status write(std::span<const SeriesWrite> batch) override;
+  Status read(const RangeQuery& query, const RangeSink& sink) override;
+  Status aggregate(const AggregateQuery& query, const AggregateSink& sink) override;
+  Result<std::optional<Sample>> last(const SeriesKey& key) override;
+  Result<std::vector<SeriesInfo>> list_series(const SeriesSelector& selector) override;
+
+  // Seals every head window now, complete or not (for shutdown, tests and benchmarks).
+  Status flush();
+  Status enforce_retention();
+  StoreStats stats() const;
+
+ private:
+  struct SeriesState {
+    SeriesKey key;
+    int64_t raw_ns = 0;
+    std::map<int64_t, WindowHead> windows;  // by window start
+  };
+  // What a query reads of one window of one series.
+  struct WindowSource {
+    int64_t window = 0;
+    std::shared_ptr<BlockReader> block;  // latest round holding the series, or null
+    std::vector<BlockEntry> entries;
+    bool has_head = false;
+    std::vector<HeadChunk> chunks;
+    std::vector<Sample> tail, late;
+  };
+  class Cursor;
+
+  EmbeddedStore(FileSystem& fs, StoreOptions options);
+  Status load();
+  Status replay(uint64_t lsn, std::string_view payload);
+  Result<SeriesId> register_series(SeriesKey key);
+  Status seal_through(int64_t last_window);
+  Status write_manifest();
+  Status write_series_index();
+  Status retention_locked();
+  int64_t window_of(int64_t ts) const;
+  int64_t cutoff(const SeriesState& s) const;
+  std::string block_name(int64_t window, uint32_t round) const;
+  Result<std::vector<Sample>> read_sealed(SeriesId id, int64_t window) const;
+  std::vector<WindowSource> snapshot(SeriesId id, int64_t from, int64_t to) const;
+  std::vector<SeriesId> select(const SeriesSelector& selector) const;
+
+  FileSystem& fs_;
+  StoreOptions opt_;
+  const Clock& clock_;
+  mutable std::shared_mutex mu_;
+  std::vector<SeriesState> series_;
+  std::unordered_map<SeriesKey, SeriesId, SeriesKeyHash> ids_;
+  std::map<int64_t, std::vector<std::shared_ptr<BlockReader>>> blocks_;  // by window, round order
+  std::unique_ptr<HeadLog> log_;
+  uint64_t sealed_lsn_ = 0;
+  int64_t sealed_window_ = std::numeric_limits<int64_t>::min();
+  uint32_t next_round_ = 0;
+  int64_t max_ts_ = std::numeric_limits<int64_t>::min();
+  size_t series_in_index_ = 0;  // series persisted in series.idx
+};
+
+}  // namespace iotwins::tsdb

@@ -1,0 +1,223 @@
+// EmbeddedStore: the write path, sealing and retention.
+#include <algorithm>
+#include <bit>
+#include <mutex>
+
+#include "core/log.h"
+#include "tsdb/chunk.h"
+#include "tsdb/encoding.h"
+#include "tsdb/engine.h"
+
+namespace iotwins::tsdb {
+namespace {
+
+constexpr int64_t kMaxAbsTs = int64_t{1} << 62;
+// Sealed chunks are larger than head chunks: fewer headers, and queries decode in big runs.
+constexpr size_t kSealChunkSamples = 16384;
+
+}  // namespace
+
+Status EmbeddedStore::write(std::span<const SeriesWrite> batch) {
+  std::unique_lock lock(mu_);
+  // Validate everything before changing anything.
+  std::vector<SeriesId> ids(batch.size());
+  std::vector<SeriesKey> new_keys;
+  std::string record;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const auto& w = batch[i];
+    auto it = ids_.find(w.key);
+    if (it != ids_.end()) {
+      ids[i] = it->second;
+    } else {
+      SeriesKey key = w.key;
+      if (auto st = normalize(key); !st) {
+        return std::unexpected(std::move(st.error()).context("batch entry " + std::to_string(i)));
+      }
+      it = ids_.find(key);
+      if (it != ids_.end()) {
+        ids[i] = it->second;
+      } else {
+        auto pending = std::find(new_keys.begin(), new_keys.end(), key);
+        ids[i] = static_cast<SeriesId>(series_.size() + static_cast<size_t>(pending - new_keys.begin()));
+        if (pending == new_keys.end()) new_keys.push_back(std::move(key));
+      }
+    }
+    int64_t cut = ids[i] < series_.size() ? cutoff(series_[ids[i]]) : std::numeric_limits<int64_t>::min();
+    if (ids[i] >= series_.size()) {
+      for (const auto& r : opt_.retention) {
+        const auto& k = new_keys[ids[i] - series_.size()];
+        if (glob_match(r.twin, k.twin) && glob_match(r.property, k.property)) {
+          if (r.raw_ns) cut = clock_.now_ns() - r.raw_ns;
+          break;
+        }
+      }
+    }
+    for (size_t j = 0; j < w.samples.size(); ++j) {
+      int64_t ts = w.samples[j].ts;
+      if (ts < -kMaxAbsTs || ts > kMaxAbsTs || ts < cut) {
+        return make_error(Errc::invalid_argument,
+                          "batch entry " + std::to_string(i) + " (" + to_display(w.key) + ") sample " +
+                              std::to_string(j) + ": timestamp " + std::to_string(ts) +
+                              (ts < cut ? " is older than the series' retention" : " is outside +-2^62 ns"));
+      }
+    }
+  }
+  put_varint(record, new_keys.size());
+  for (size_t k = 0; k < new_keys.size(); ++k) {
+    put_varint(record, series_.size() + k);
+    put_string(record, encode_key(new_keys[k]));
+  }
+  put_varint(record, batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    put_varint(record, ids[i]);
+    put_varint(record, batch[i].samples.size());
+    size_t at = record.size();
+    record.resize(at + 16 * batch[i].samples.size());
+    char* p = record.data() + at;
+    for (const auto& s : batch[i].samples) {
+      auto ts = static_cast<uint64_t>(s.ts);
+      auto v = std::bit_cast<uint64_t>(s.value);
+      for (int b = 0; b < 8; ++b) p[b] = static_cast<char>(ts >> (8 * b));
+      for (int b = 0; b < 8; ++b) p[8 + b] = static_cast<char>(v >> (8 * b));
+      p += 16;
+    }
+  }
+  IOT_ASSIGN(uint64_t lsn, log_->append(record, opt_.sync_writes));
+  for (auto& key : new_keys) IOT_TRY(register_series(std::move(key)));
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto& windows = series_[ids[i]].windows;
+    WindowHead* head = nullptr;
+    int64_t head_window = 0;
+    for (const auto& s : batch[i].samples) {
+      int64_t w = window_of(s.ts);
+      if (head == nullptr || w != head_window) {
+        head = &windows[w];
+        head_window = w;
+      }
+      head->append(s, lsn);
+      max_ts_ = std::max(max_ts_, s.ts);
+    }
+  }
+  // Seal every window that ended more than the grace period before the newest sample.
+  if (max_ts_ - opt_.seal_grace_ns >= std::numeric_limits<int64_t>::min() + opt_.window_ns) {
+    int64_t complete = window_of(max_ts_ - opt_.seal_grace_ns) - opt_.window_ns;
+    // Sealing an empty range still records it, so this runs once per window boundary.
+    if (complete > sealed_window_) IOT_TRY(seal_through(complete));
+  }
+  return ok();
+}
+
+Result<std::vector<Sample>> EmbeddedStore::read_sealed(SeriesId id, int64_t window) const {
+  std::vector<Sample> out;
+  auto it = blocks_.find(window);
+  if (it == blocks_.end()) return out;
+  for (auto b = it->second.rbegin(); b != it->second.rend(); ++b) {
+    auto entries = (*b)->find(id, 0);
+    if (entries.empty()) continue;
+    for (const auto& e : entries) IOT_TRY((*b)->decode(e, out));
+    break;
+  }
+  return out;
+}
+
+Status EmbeddedStore::seal_through(int64_t last_window) {
+  static auto& log = iotwins::log::get("tsdb");
+  uint32_t round = next_round_++;
+  std::map<int64_t, BlockWriter> writers;
+  for (SeriesId id = 0; id < series_.size(); ++id) {
+    auto& windows = series_[id].windows;
+    for (auto it = windows.begin(); it != windows.end() && it->first <= last_window; ++it) {
+      const WindowHead& h = it->second;
+      std::vector<Sample> base;
+      if (blocks_.contains(it->first)) {
+        IOT_ASSIGN(base, read_sealed(id, it->first));
+      }
+      IOT_ASSIGN(std::vector<Sample> merged, merge_window(std::move(base), h.chunks, h.tail, h.late));
+      auto [wit, fresh] = writers.try_emplace(it->first, BlockMeta{it->first, 0, round});
+      for (size_t at = 0; at < merged.size(); at += kSealChunkSamples) {
+        size_t n = std::min(kSealChunkSamples, merged.size() - at);
+        wit->second.add(id, 0, encode_chunk(std::span(merged).subspan(at, n)));
+      }
+    }
+  }
+  std::vector<std::shared_ptr<BlockReader>> opened;
+  for (auto& [w, writer] : writers) {
+    std::string path = join_path(opt_.dir, block_name(w, round));
+    IOT_TRY(writer.write(fs_, path));
+    IOT_ASSIGN(auto reader, BlockReader::open(fs_, path));
+    opened.push_back(std::move(reader));
+  }
+  IOT_TRY(fs_.sync_dir(opt_.dir));
+  IOT_TRY(write_series_index());
+  for (auto& b : opened) blocks_[b->meta().window_start].push_back(b);
+  sealed_lsn_ = log_->last_lsn();
+  sealed_window_ = std::max(sealed_window_, last_window);
+  IOT_TRY(write_manifest());
+  uint64_t keep_from = log_->last_lsn() + 1;
+  for (auto& s : series_) {
+    s.windows.erase(s.windows.begin(), s.windows.upper_bound(last_window));
+    for (const auto& [w, h] : s.windows) keep_from = std::min(keep_from, h.min_lsn);
+  }
+  IOT_TRY(log_->roll());
+  IOT_TRY(log_->truncate_before(keep_from));
+  log.debug("tsdb: sealed {} windows through {} in round {}", writers.size(), last_window, round);
+  return retention_locked();
+}
+
+Status EmbeddedStore::flush() {
+  std::unique_lock lock(mu_);
+  int64_t last = std::numeric_limits<int64_t>::min();
+  for (const auto& s : series_) {
+    if (!s.windows.empty()) last = std::max(last, s.windows.rbegin()->first);
+  }
+  if (last == std::numeric_limits<int64_t>::min()) return ok();
+  return seal_through(last);
+}
+
+Status EmbeddedStore::enforce_retention() {
+  std::unique_lock lock(mu_);
+  return retention_locked();
+}
+
+Status EmbeddedStore::retention_locked() {
+  bool changed = false;
+  std::vector<std::string> doomed;  // removed only after the manifest stops listing them
+  for (auto wit = blocks_.begin(); wit != blocks_.end();) {
+    int64_t window_end = wit->first + opt_.window_ns;
+    auto& rounds = wit->second;
+    for (auto bit = rounds.begin(); bit != rounds.end();) {
+      const auto& b = *bit;
+      bool any_expired = false, any_live = false;
+      for (const auto& e : b->entries()) {
+        (window_end <= cutoff(series_[e.series]) ? any_expired : any_live) = true;
+      }
+      if (!any_expired) {
+        ++bit;
+        continue;
+      }
+      changed = true;
+      if (!any_live) {
+        doomed.push_back(b->path());
+        bit = rounds.erase(bit);
+        continue;
+      }
+      BlockWriter writer(b->meta());
+      for (const auto& e : b->entries()) {
+        if (window_end <= cutoff(series_[e.series])) continue;
+        IOT_ASSIGN(std::string chunk, b->read_chunk(e));
+        writer.add(e.series, e.column, chunk);
+      }
+      IOT_TRY(writer.write(fs_, b->path()));  // atomic replace; open readers keep the old file
+      IOT_ASSIGN(*bit, BlockReader::open(fs_, b->path()));
+      ++bit;
+    }
+    wit = rounds.empty() ? blocks_.erase(wit) : std::next(wit);
+  }
+  if (!changed) return ok();
+  IOT_TRY(fs_.sync_dir(opt_.dir));
+  IOT_TRY(write_manifest());
+  for (const auto& path : doomed) IOT_TRY(fs_.remove(path));
+  return fs_.sync_dir(opt_.dir);
+}
+
+}  // namespace iotwins::tsdb
