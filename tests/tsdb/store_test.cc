@@ -179,7 +179,7 @@ TEST_F(StoreTest, AggregatesMatchBruteForce) {
   for (int t = 0; t < 4; ++t) {
     SeriesKey k = key("twin-" + std::to_string(t), "v", {{"model", t % 2 ? "odd" : "even"}});
     std::vector<Sample> s;
-    for (int i = 0; i < 5000; ++i) s.push_back({kT0 + i * kSec + static_cast<int64_t>(rng() % 1000), double(rng() % 100000) / 100});
+    for (int i = 0; i < 5000; ++i) s.push_back({kT0 + i * kSec + static_cast<int64_t>(rng() % 250) * 4 + t, double(rng() % 100000) / 100});
     SeriesWrite w{k, s};
     ASSERT_TRUE(store->write({&w, 1}));
     data[k.labels[0].second].insert(data[k.labels[0].second].end(), s.begin(), s.end());
