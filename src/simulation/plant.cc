@@ -166,7 +166,12 @@ Status Plant::inject_fault(const FaultSpec& fault) {
   return ok();
 }
 
-bool Plant::step() {
+void Plant::reseed(uint64_t seed) {
+  seed_ = seed;
+  for (auto& twin : twins_) twin.rng = Rng::for_stream(seed, twin.info.id);
+}
+
+void Plant::evaluate() {
   const double t = time_s();
   for (const auto& slot : slots_) {
     double severity = 0.0;
@@ -179,6 +184,11 @@ bool Plant::step() {
     units_[twin.unit]->set_fault(twin.port, slot.kind, severity);
   }
   for (auto& unit : units_) unit->compute(t);
+}
+
+bool Plant::step() {
+  const double t = time_s();
+  evaluate();
   const bool sample = steps_ % steps_per_sample_ == 0;
   if (sample) {
     sample_ts_ns_ = epoch_ns_ + static_cast<int64_t>(std::llround(t * 1e9));

@@ -66,6 +66,14 @@ class Plant {
   // Returns true when the step produced a telemetry sample, stamped sample_ts_ns().
   bool step();
   int64_t sample_ts_ns() const { return sample_ts_ns_; }
+  // Recomputes the outputs (truth) of the current state at time_s() without sampling or
+  // advancing: the hybrid twin uses it after overwriting inputs from measurements.
+  void evaluate();
+
+  // Sensor noise on or off, and a new seed for every twin's noise stream.
+  void set_noise(bool on) { noise_ = on; }
+  bool noise() const { return noise_; }
+  void reseed(uint64_t seed);
 
   size_t twin_count() const { return twins_.size(); }
   const TwinInfo& twin(size_t index) const { return twins_[index].info; }
