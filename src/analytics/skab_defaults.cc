@@ -26,6 +26,12 @@ std::vector<DetectorSpec> default_detectors() {
       // Its score is bounded by 1, so a factor over 1 could forbid every alarm: factor 1.
       spec("Isolation forest", "iforest", {{"quantile", 0.99}, {"factor", 1.0}}),
       spec("Autoencoder", "autoencoder", row),
+      // Dynamic PCA (Ku, Storer & Georgakis 1995): each row with its 2 predecessors.
+      spec("DPCA T2+Q (lags 2)", "pca", {{"quantile", 0.99}, {"factor", 1.5}, {"lags", 2.0}}),
+      // The published Conv-AE reads windows of consecutive rows; the dense analogue reads a
+      // 10-row window (the row and 9 lags), with the same limit rule.
+      spec("Autoencoder window (lags 9)", "autoencoder",
+           {{"quantile", 0.99}, {"factor", 1.5}, {"lags", 9.0}, {"hidden", 32.0}, {"code", 8.0}}),
       spec("PCA T2+Q series", "pca", series),
       spec("MSET series", "mset", series),
       spec("Autoencoder series", "autoencoder", series),
