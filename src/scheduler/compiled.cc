@@ -15,36 +15,6 @@ void compile_requirements(const std::vector<LabelRequirement>& in, const State& 
 
 }  // namespace
 
-bool matches(const CompiledRequest& request, const CompiledRequirement& r, const LabelPair* begin,
-             const LabelPair* end) {
-  Id value = kNoId;
-  if (r.key != kNoId) {
-    for (const LabelPair* p = begin; p != end; ++p) {
-      if (p->key == r.key) {
-        value = p->value;
-        break;
-      }
-    }
-  }
-  const bool has = value != kNoId;
-  // A requested value no node or task carries is kNoId; `has` keeps it from matching a missing label.
-  auto in_values = [&] {
-    for (uint32_t i = r.values_begin; i < r.values_end; ++i) {
-      if (request.values[i] == value) return true;
-    }
-    return false;
-  };
-  switch (r.op) {
-    case LabelRequirement::Op::eq: return has && in_values();
-    case LabelRequirement::Op::ne: return !has || !in_values();
-    case LabelRequirement::Op::in: return has && in_values();
-    case LabelRequirement::Op::not_in: return !has || !in_values();
-    case LabelRequirement::Op::exists: return has;
-    case LabelRequirement::Op::not_exists: return !has;
-  }
-  return false;
-}
-
 void compile(const PlacementRequest& request, State& state, uint64_t seed, std::vector<uint8_t>& near_mark,
              CompiledRequest& out) {
   out.source = &request;

@@ -64,8 +64,34 @@ void compile(const PlacementRequest& request, State& state, uint64_t seed, std::
              CompiledRequest& out);
 void clear_marks(const CompiledRequest& request, const State& state, std::vector<uint8_t>& near_mark);
 
-// Whether a label set (node's or task's) satisfies one requirement.
-bool matches(const CompiledRequest& request, const CompiledRequirement& requirement, const LabelPair* labels_begin,
-             const LabelPair* labels_end);
+// Whether a label set (node's or task's) satisfies one requirement. Inline: it runs per
+// candidate node and requirement.
+inline bool matches(const CompiledRequest& request, const CompiledRequirement& r, const LabelPair* begin,
+                    const LabelPair* end) {
+  Id value = kNoId;
+  if (r.key != kNoId) {
+    for (const LabelPair* p = begin; p != end; ++p) {
+      if (p->key == r.key) {
+        value = p->value;
+        break;
+      }
+    }
+  }
+  const bool has = value != kNoId;
+  // A requested value no node or task carries is kNoId; `has` keeps it from matching a missing label.
+  bool in_values = false;
+  if (has) {
+    for (uint32_t i = r.values_begin; i < r.values_end && !in_values; ++i) in_values = request.values[i] == value;
+  }
+  switch (r.op) {
+    case LabelRequirement::Op::eq:
+    case LabelRequirement::Op::in: return in_values;
+    case LabelRequirement::Op::ne:
+    case LabelRequirement::Op::not_in: return !in_values;
+    case LabelRequirement::Op::exists: return has;
+    case LabelRequirement::Op::not_exists: return !has;
+  }
+  return false;
+}
 
 }  // namespace iotwins::scheduler::detail

@@ -86,7 +86,7 @@ Result<Outcome> Engine::place(const PlacementRequest& request) {
 
   Outcome out;
   if (found) {
-    state_.apply(best, state_.strings.intern(request.id), request_.deployment, request_.group, request.resources,
+    state_.apply(best, request.id, request_.deployment, request_.group, request.resources,
                  request_.task_labels);
     out.assignment = Assignment{request.id, state_.node_id(best), best_score};
   } else {

@@ -87,8 +87,9 @@ Result<State> State::build(std::vector<NodeSnapshot> snapshot) {
       s.service_hosts[s.strings.intern(v)].push_back(static_cast<uint32_t>(i));
     }
     for (const TaskPlacement& t : src.tasks) {
-      TaskRec task{s.strings.intern(t.id), s.strings.intern(t.deployment), s.strings.intern(t.group),
-                   static_cast<uint32_t>(s.task_labels.size()), 0};
+      TaskRec task{static_cast<uint32_t>(s.task_ids.size()), s.strings.intern(t.deployment),
+                   s.strings.intern(t.group), static_cast<uint32_t>(s.task_labels.size()), 0};
+      s.task_ids.push_back(t.id);
       for (const auto& [k, v] : t.labels) s.task_labels.push_back({s.strings.intern(k), s.strings.intern(v)});
       task.labels_end = static_cast<uint32_t>(s.task_labels.size());
       s.tasks[i].push_back(task);
@@ -182,13 +183,14 @@ SpreadDomains& State::spread_domains(uint64_t group, Id key) {
   return info.spreads.back();
 }
 
-void State::apply(uint32_t node, Id task_id, Id deployment, Id group, const Resources& resources,
+void State::apply(uint32_t node, std::string_view task_id, Id deployment, Id group, const Resources& resources,
                   std::span<const LabelPair> labels) {
   NodeRec& rec = nodes[node];
   rec.allocated.cpu_millis += resources.cpu_millis;
   rec.allocated.memory_bytes += resources.memory_bytes;
   rec.allocated.gpus += resources.gpus;
-  TaskRec task{task_id, deployment, group, static_cast<uint32_t>(task_labels.size()), 0};
+  TaskRec task{static_cast<uint32_t>(task_ids.size()), deployment, group, static_cast<uint32_t>(task_labels.size()), 0};
+  task_ids.emplace_back(task_id);
   task_labels.insert(task_labels.end(), labels.begin(), labels.end());
   task.labels_end = static_cast<uint32_t>(task_labels.size());
   tasks[node].push_back(task);
@@ -203,7 +205,7 @@ std::vector<NodeSnapshot> State::export_snapshot() const {
     out[i].allocated = nodes[i].allocated;
     for (size_t t = original_task_count_[i]; t < tasks[i].size(); ++t) {
       const TaskRec& rec = tasks[i][t];
-      TaskPlacement placed{strings.name(rec.id), strings.name(rec.deployment), strings.name(rec.group), {}};
+      TaskPlacement placed{task_ids[rec.id], strings.name(rec.deployment), strings.name(rec.group), {}};
       for (uint32_t l = rec.labels_begin; l < rec.labels_end; ++l) {
         placed.labels.emplace(strings.name(task_labels[l].key), strings.name(task_labels[l].value));
       }

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -29,7 +31,8 @@ struct NodeRec {
 };
 
 struct TaskRec {
-  Id id = kNoId, deployment = kNoId, group = kNoId;
+  uint32_t id = 0;  // into State::task_ids: task ids are never compared, so not interned
+  Id deployment = kNoId, group = kNoId;
   uint32_t labels_begin = 0, labels_end = 0;  // into State::task_labels
 };
 
@@ -73,7 +76,7 @@ class State {
   // Domains of (deployment, group) over a label key, built on first use and kept up to date.
   SpreadDomains& spread_domains(uint64_t group, Id key);
   // Records a placement: allocations, the task (for affinity and spread), the group.
-  void apply(uint32_t node, Id task_id, Id deployment, Id group, const Resources& resources,
+  void apply(uint32_t node, std::string_view task_id, Id deployment, Id group, const Resources& resources,
              std::span<const LabelPair> task_labels);
   // The snapshot with every placement so far applied.
   std::vector<NodeSnapshot> export_snapshot() const;
@@ -83,6 +86,7 @@ class State {
   std::vector<LabelPair> node_labels;
   std::vector<std::vector<TaskRec>> tasks;  // per node
   std::vector<LabelPair> task_labels;
+  std::vector<std::string> task_ids;
   std::unordered_map<Id, uint32_t> driver_bit;  // driver name -> bit
   std::vector<NodeClass> classes;                // sorted by (level, arch)
   std::unordered_map<Id, std::vector<uint32_t>> twin_hosts, service_hosts;
