@@ -42,11 +42,11 @@ double affinity_score(const State& state, uint32_t node, const CompiledRequest& 
   return static_cast<double>(got) / request.preferred_weight;
 }
 
-double spread_score(const State& state, uint32_t node, const CompiledRequest& request) {
+double spread_score(const State& /*state*/, uint32_t node, const CompiledRequest& request) {
   if (request.spread == nullptr) return 0;
   const SpreadDomains& d = *request.spread;
   if (d.max == d.min) return 1;
-  uint32_t c = d.count(state.label_value(node, d.key));
+  uint32_t c = d.count_on(node);
   return static_cast<double>(d.max - c) / static_cast<double>(d.max - d.min);
 }
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <unordered_set>
 #include <utility>
 
 namespace iotwins::scheduler::detail {
@@ -25,17 +24,19 @@ constexpr uint32_t kVisiting = 0xfffffffdu;
 
 }  // namespace
 
-void SpreadDomains::add_domain(Id value) {
-  if (counts.emplace(value, 0).second) {
-    if (histogram.empty()) histogram.resize(1, 0);
-    ++histogram[0];
-    min = 0;
-  }
+void SpreadDomains::activate(uint32_t domain) {
+  if (active[domain]) return;
+  // An inactive domain holds no task yet (increment_on activates first), so it joins at 0.
+  active[domain] = 1;
+  if (histogram.empty()) histogram.resize(1, 0);
+  ++histogram[0];
+  min = 0;
 }
 
-void SpreadDomains::increment(Id value) {
-  add_domain(value);
-  uint32_t& c = counts[value];
+void SpreadDomains::increment_on(uint32_t node) {
+  const uint32_t domain = domains->node_domain[node];
+  activate(domain);
+  uint32_t& c = counts[domain];
   --histogram[c];
   ++c;
   if (histogram.size() <= c) histogram.resize(c + 1, 0);
@@ -165,20 +166,31 @@ SpreadDomains& State::spread_domains(uint64_t group, Id key) {
   for (SpreadDomains& d : info.spreads) {
     if (d.key == key) return d;
   }
-  auto values = key_values.find(key);
-  if (values == key_values.end()) {
-    std::unordered_set<Id> seen;
+  auto kd = key_domains.find(key);
+  if (kd == key_domains.end()) {
+    KeyDomains built;
+    built.node_domain.resize(nodes.size());
+    std::unordered_map<Id, uint32_t> index;  // label value (kNoId: no label) -> domain
     for (uint32_t i = 0; i < nodes.size(); ++i) {
-      if (nodes[i].state == NodeState::ready) seen.insert(label_value(i, key));
+      auto [it, added] = index.emplace(label_value(i, key), built.count);
+      if (added) {
+        ++built.count;
+        built.ready.push_back(0);
+      }
+      built.node_domain[i] = it->second;
+      if (nodes[i].state == NodeState::ready) built.ready[it->second] = 1;
     }
-    std::vector<Id> sorted(seen.begin(), seen.end());
-    std::sort(sorted.begin(), sorted.end());
-    values = key_values.emplace(key, std::move(sorted)).first;
+    kd = key_domains.emplace(key, std::move(built)).first;
   }
   SpreadDomains d;
   d.key = key;
-  for (Id v : values->second) d.add_domain(v);
-  for (uint32_t node : info.nodes) d.increment(label_value(node, key));
+  d.domains = &kd->second;
+  d.counts.assign(kd->second.count, 0);
+  d.active.assign(kd->second.count, 0);
+  for (uint32_t domain = 0; domain < kd->second.count; ++domain) {
+    if (kd->second.ready[domain]) d.activate(domain);
+  }
+  for (uint32_t node : info.nodes) d.increment_on(node);
   info.spreads.push_back(std::move(d));
   return info.spreads.back();
 }
@@ -196,7 +208,7 @@ void State::apply(uint32_t node, std::string_view task_id, Id deployment, Id gro
   tasks[node].push_back(task);
   GroupInfo& info = groups[group_key(deployment, group)];
   info.nodes.push_back(node);
-  for (SpreadDomains& d : info.spreads) d.increment(label_value(node, d.key));
+  for (SpreadDomains& d : info.spreads) d.increment_on(node);
 }
 
 std::vector<NodeSnapshot> State::export_snapshot() const {

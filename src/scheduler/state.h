@@ -36,19 +36,27 @@ struct TaskRec {
   uint32_t labels_begin = 0, labels_end = 0;  // into State::task_labels
 };
 
-// Tasks of one (deployment, group) per value of one node label: spread scoring.
+// The domains of one node label key: each distinct value is a domain, and nodes without the key
+// form one more. Built once per key, so spread scoring is an array lookup per node.
+struct KeyDomains {
+  std::vector<uint32_t> node_domain;  // per node
+  std::vector<uint8_t> ready;         // per domain: holds a ready node
+  uint32_t count = 0;
+};
+
+// Tasks of one (deployment, group) per domain of one key: spread scoring. Domains with a ready
+// node take part from the start; others only once they hold a task (on an unreachable node).
 struct SpreadDomains {
   Id key = kNoId;
-  std::unordered_map<Id, uint32_t> counts;  // label value (kNoId: nodes without it) -> tasks
-  std::vector<uint32_t> histogram;          // [c] = how many domains hold c tasks
+  const KeyDomains* domains = nullptr;  // owned by State::key_domains (node-stable map)
+  std::vector<uint32_t> counts;         // per domain
+  std::vector<uint8_t> active;          // per domain
+  std::vector<uint32_t> histogram;      // [c] = how many active domains hold c tasks
   uint32_t min = 0, max = 0;
 
-  uint32_t count(Id value) const {
-    auto it = counts.find(value);
-    return it == counts.end() ? 0 : it->second;
-  }
-  void add_domain(Id value);  // a domain with no task yet
-  void increment(Id value);
+  uint32_t count_on(uint32_t node) const { return counts[domains->node_domain[node]]; }
+  void activate(uint32_t domain);
+  void increment_on(uint32_t node);
 };
 
 struct GroupInfo {
@@ -92,7 +100,7 @@ class State {
   std::unordered_map<Id, std::vector<uint32_t>> twin_hosts, service_hosts;
   std::vector<std::vector<uint32_t>> subtree_members;  // by root node index
   std::unordered_map<uint64_t, GroupInfo> groups;
-  std::unordered_map<Id, std::vector<Id>> key_values;  // label key -> values on ready nodes
+  std::unordered_map<Id, KeyDomains> key_domains;  // by label key, built on first use
 
  private:
   std::vector<NodeSnapshot> original_;

@@ -103,6 +103,37 @@ TEST(SpreadScore, FewestTasksInTheDomainScoresHighest) {
   EXPECT_DOUBLE_EQ(detail::spread_score(c.state, 3, c.request), 1.0);
 }
 
+TEST(SpreadDomains, MinAndMaxFollowPlacements) {
+  auto a = node("a"), b = node("b"), c = node("c"), off = node("off");
+  a.labels = {{"zone", "za"}};
+  b.labels = {{"zone", "zb"}};
+  c.labels = {{"zone", "zb"}};
+  off.labels = {{"zone", "zoff"}};  // only on an unreachable node: not a domain until it holds a task
+  off.state = NodeState::unreachable;
+  auto state = *detail::State::build({a, b, c, off});
+  const detail::Id dep = state.strings.intern("d"), grp = state.strings.intern("g");
+  const detail::Id zone = state.strings.intern("zone");
+  detail::SpreadDomains& d = state.spread_domains(detail::group_key(dep, grp), zone);
+  auto place_on = [&](uint32_t node) { state.apply(node, "t", dep, grp, {}, {}); };
+  EXPECT_EQ(d.min, 0u);
+  EXPECT_EQ(d.max, 0u);
+  place_on(0);  // za 1, zb 0
+  EXPECT_EQ(d.min, 0u);
+  EXPECT_EQ(d.max, 1u);
+  place_on(1);  // za 1, zb 1
+  EXPECT_EQ(d.min, 1u);
+  EXPECT_EQ(d.count_on(2), 1u);  // c shares zb with b
+  place_on(3);  // zoff joins with 1
+  EXPECT_EQ(d.min, 1u);
+  place_on(2);  // zb 2
+  place_on(0);  // za 2
+  EXPECT_EQ(d.min, 1u);  // zoff still 1
+  EXPECT_EQ(d.max, 2u);
+  place_on(3);
+  EXPECT_EQ(d.min, 2u);
+  EXPECT_EQ(d.max, 2u);
+}
+
 TEST(SpreadScore, ReplicasSpreadOverZonesAsTheyArePlaced) {
   std::vector<NodeSnapshot> nodes;
   for (const char* zone : {"za", "zb", "zc"}) {
