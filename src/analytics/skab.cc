@@ -85,12 +85,7 @@ Result<EvalTable> evaluate(const std::string& path, const EvalOptions& options) 
                       path + ": no labelled file with more than " +
                           std::to_string(options.train_rows) + " rows");
   }
-  for (size_t i = 1; i < series.size(); ++i) {
-    if (series[i].columns != series[0].columns) {
-      return make_error(Errc::invalid_argument, series[i].path + ": columns differ from " +
-                                                    series[0].path);
-    }
-  }
+  // Each file gets its own model, so files may have different columns.
   table.files = static_cast<int>(series.size());
   for (size_t d = 0; d < specs.size(); ++d) {
     for (const auto& s : series) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 
 namespace iotwins::analytics {
 namespace {
@@ -80,6 +81,27 @@ TEST(Expression, DepthAndLengthAreBounded) {
 TEST(Expression, DivisionByZeroIsNotFinite) {
   EXPECT_FALSE(std::isfinite(eval("1 / 0")));
   EXPECT_TRUE(std::isnan(eval("log(-1)")));
+}
+
+TEST(Expression, RandomTextParsesOrFailsCleanly) {
+  // Whatever parses must evaluate to one value from a balanced program.
+  const std::string alphabet = "ab1.()+-*/^<>=!&|` ,notandmaxbsqrt%";
+  std::mt19937_64 rng(42);
+  std::uniform_int_distribution<size_t> pick(0, alphabet.size() - 1), len(0, 24);
+  int parsed = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    for (size_t n = len(rng); n > 0; --n) text += alphabet[pick(rng)];
+    auto e = Expression::parse(text);
+    if (!e) {
+      EXPECT_EQ(e.error().message().rfind("expression: column ", 0), 0u) << text;
+      continue;
+    }
+    ++parsed;
+    std::vector<double> values(e->variables().size(), 1.0);
+    (void)e->evaluate(values);
+  }
+  EXPECT_GT(parsed, 100);
 }
 
 }  // namespace
