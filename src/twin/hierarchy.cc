@@ -37,15 +37,22 @@ Result<Hierarchy> Hierarchy::build(std::vector<HierarchyNode> nodes) {
     }
     p->second.children.insert(id);
   }
-  // Every twin must reach a root; walking more steps than there are twins means a cycle.
+  // Every twin must reach a root. Each walk stops at a twin already proven to reach one, so
+  // the whole check is linear; meeting a twin of the current walk again means a cycle.
+  std::map<std::string_view, int> state;  // 1: on the current walk, 2: reaches a root
   for (const auto& [id, entry] : h.nodes_) {
-    const Entry* at = &entry;
-    for (std::size_t steps = 0; !at->parent.empty(); ++steps) {
-      if (steps > h.nodes_.size()) {
-        return make_error(Errc::invalid_argument, "twin " + id + " is in a parent cycle");
+    std::vector<std::string_view> walk;
+    std::string_view at = id;
+    while (!at.empty() && state[at] != 2) {
+      if (state[at] == 1) {
+        return make_error(Errc::invalid_argument, "twin " + std::string(at) +
+                                                      " is in a parent cycle");
       }
-      at = h.find(at->parent);
+      state[at] = 1;
+      walk.push_back(at);
+      at = h.find(at)->parent;
     }
+    for (auto w : walk) state[w] = 2;
   }
   for (const auto& [id, entry] : h.nodes_) IOT_TRY(h.check_one_level(id, entry));
   return h;
