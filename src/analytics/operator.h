@@ -4,7 +4,8 @@
 // TOSCA property block:
 //   operators: [{type: validity}, {type: deadband, properties: [temp], band: 0.5}, ...]
 // Every operator takes `properties` (a name or a list; empty = every property): samples of
-// other properties pass through untouched. The types, their options and their semantics are
+// other properties pass through untouched. NaN and infinite values of the selected properties
+// are dropped by every operator (they would poison running state). The types, their options and their semantics are
 // listed in src/analytics/README.md.
 //
 // Threading: an operator or chain is used by one thread at a time (it keeps per-series state);

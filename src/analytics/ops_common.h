@@ -1,6 +1,7 @@
 // Shared pieces of the built-in operators (private to src/analytics).
 #pragma once
 
+#include <cmath>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -56,7 +57,9 @@ class SelectiveOperator : public Operator {
   explicit SelectiveOperator(Selector selector) : selector_(std::move(selector)) {}
   void process(const Sample& in, std::vector<Sample>& out) final {
     if (selector_.matches(in.property)) {
-      handle(in, out);
+      // A non-finite value carries no measurement, and would poison running state (a NaN
+      // deadband reference or a NaN in a sorted median window), so it stops here.
+      if (std::isfinite(in.value)) handle(in, out);
     } else {
       out.push_back(in);
     }

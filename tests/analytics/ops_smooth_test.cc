@@ -25,6 +25,12 @@ TEST(MovingMedian, TakesTheMedianOfTheWindow) {
   EXPECT_EQ(values(out), (std::vector<double>{5, 3, 5, 2, 2}));
 }
 
+TEST(MovingMedian, NonFiniteValuesAreDropped) {
+  auto out = run(R"([{"type": "moving_median", "window": 2}, {"type": "deadband", "band": 0.1}])",
+                 {s("t", 1, 1), s("t", 2, NAN), s("t", 3, INFINITY), s("t", 4, 3)});
+  EXPECT_EQ(values(out), (std::vector<double>{1, 2}));
+}
+
 TEST(MovingMean, LongRunStaysExact) {
   Chain c = chain(R"([{"type": "moving_mean", "window": 4}])");
   std::vector<Sample> out;
