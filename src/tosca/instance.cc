@@ -1,4 +1,5 @@
 #include "tosca/evaluator.h"
+#include "tosca/functions.h"
 #include "tosca/instance_builder.h"
 
 #include <algorithm>
@@ -221,41 +222,46 @@ std::shared_ptr<InstanceModel> build_instance(const LoadedTemplate& loaded, cons
     model->layers[d].push_back(i);
   }
 
-  // Static evaluation against the raw model; results are swapped in afterwards so every
-  // get_property reads template values, not half-evaluated ones.
+  // Static evaluation against the raw model. Only entries holding a function are evaluated
+  // (most values are plain data and are not copied again); results are applied afterwards so
+  // every get_property reads template values, not half-evaluated ones.
   Evaluator ev(*model, nullptr);
   auto report = [&](const Error& e, const Mark& mark, const std::string& path) {
     diag.add(Code::invalid_function, mark, path, e.message());
   };
-  std::vector<Value> props(nts.size());
-  std::vector<std::vector<OperationInstance>> ops(nts.size());
-  std::vector<std::vector<RelationshipInstance>> reqs(nts.size());
+  struct Pending {
+    Value* target_map;  // the map the evaluated entry goes back into
+    std::string key;
+    Value value;
+  };
+  std::vector<Pending> pending;
   std::vector<std::vector<std::string>> deferred(nts.size());
-  for (size_t i = 0; i < nts.size(); ++i) {
-    const NodeInstance& n = model->nodes[i];
-    Scope self{i};
-    std::string base = nts[i].path;
-    auto evaluated = ev.tree(n.properties, self, &deferred[i], "properties");
-    if (evaluated) props[i] = std::move(*evaluated);
-    else report(evaluated.error(), nts[i].mark, child_path(base, "properties")), props[i] = n.properties;
-    ops[i] = n.operations;
-    for (auto& op : ops[i]) {
-      auto in = ev.tree(op.inputs, self, &deferred[i], "operations." + op.interface + "." + op.name + ".inputs");
-      if (in) op.inputs = std::move(*in);
-      else report(in.error(), nts[i].mark, child_path(base, "interfaces"));
+  auto evaluate_map = [&](Value& map, const Scope& scope, size_t node, const std::string& base, const Mark& mark,
+                          const std::string& diag_path) {
+    if (!map.is_map()) return;
+    for (auto& [k, v] : map.as_map()) {
+      if (!contains_function(v)) continue;
+      auto evaluated = ev.tree(v, scope, &deferred[node], child_path(base, k));
+      if (evaluated) pending.push_back({&map, k, std::move(*evaluated)});
+      else report(evaluated.error(), mark, diag_path);
     }
-    reqs[i] = n.requirements;
-    for (auto& rel : reqs[i]) {
-      Scope rs{i, i, rel.target_index, &rel.properties};
+  };
+  for (size_t i = 0; i < nts.size(); ++i) {
+    NodeInstance& n = model->nodes[i];
+    Scope self{i};
+    const std::string& base = nts[i].path;
+    evaluate_map(n.properties, self, i, "properties", nts[i].mark, child_path(base, "properties"));
+    for (auto& op : n.operations)
+      evaluate_map(op.inputs, self, i, "operations." + op.interface + "." + op.name + ".inputs", nts[i].mark,
+                   child_path(base, "interfaces"));
+    for (auto& rel : n.requirements) {
       std::string rp = "requirements." + rel.requirement;
-      auto p = ev.tree(rel.properties, Scope{i, i, rel.target_index}, &deferred[i], rp + ".properties");
-      if (p) rel.properties = std::move(*p);
-      else report(p.error(), nts[i].mark, child_path(base, "requirements"));
-      for (auto& op : rel.operations) {
-        auto in = ev.tree(op.inputs, rs, &deferred[i], rp + ".operations." + op.interface + "." + op.name + ".inputs");
-        if (in) op.inputs = std::move(*in);
-        else report(in.error(), nts[i].mark, child_path(base, "requirements"));
-      }
+      evaluate_map(rel.properties, Scope{i, i, rel.target_index}, i, rp + ".properties", nts[i].mark,
+                   child_path(base, "requirements"));
+      Scope rs{i, i, rel.target_index, &rel.properties};
+      for (auto& op : rel.operations)
+        evaluate_map(op.inputs, rs, i, rp + ".operations." + op.interface + "." + op.name + ".inputs", nts[i].mark,
+                     child_path(base, "requirements"));
     }
   }
   Value outputs = Value::map();
@@ -265,12 +271,8 @@ std::shared_ptr<InstanceModel> build_instance(const LoadedTemplate& loaded, cons
     if (v) outputs.set(name, std::move(*v));
     else report(v.error(), def.mark, def.path), outputs.set(name, *def.value);
   }
-  for (size_t i = 0; i < nts.size(); ++i) {
-    model->nodes[i].properties = std::move(props[i]);
-    model->nodes[i].operations = std::move(ops[i]);
-    model->nodes[i].requirements = std::move(reqs[i]);
-    model->nodes[i].deferred = std::move(deferred[i]);
-  }
+  for (auto& p : pending) p.target_map->set(std::move(p.key), std::move(p.value));
+  for (size_t i = 0; i < nts.size(); ++i) model->nodes[i].deferred = std::move(deferred[i]);
   model->outputs = std::move(outputs);
 
   // Groups and policies with their members/targets expanded to node templates.

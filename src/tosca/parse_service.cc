@@ -20,7 +20,7 @@ constexpr Family kFamilies[] = {Family::artifact, Family::data, Family::capabili
 
 }  // namespace
 
-ServiceFile Parser::parse_service(const Value& root, const std::string& file) {
+ServiceFile Parser::parse_service(Value& root, const std::string& file) {
   ServiceFile s;
   s.file = file;
   if (!expect_map(root, "", "a service template")) return s;
@@ -118,7 +118,7 @@ ServiceFile Parser::parse_service(const Value& root, const std::string& file) {
     if (!expect_map(*types, section, section)) continue;
     for (const auto& [name, def] : types->as_map()) s.types.push_back(parse_type(f, name, def, child_path(section, name)));
   }
-  if (const Value* topo = root.find("topology_template")) s.topology = parse_topology(*topo, "topology_template");
+  if (Value* topo = root.find("topology_template")) s.topology = parse_topology(*topo, "topology_template");
   return s;
 }
 

@@ -54,7 +54,7 @@ void Parser::resolve_copies(TopologyTemplate& t) {
                     [](RelationshipTemplate&, const RelationshipTemplate&) {});
 }
 
-TopologyTemplate Parser::parse_topology(const Value& v, const std::string& path) {
+TopologyTemplate Parser::parse_topology(Value& v, const std::string& path) {
   TopologyTemplate t;
   t.mark = v.mark();
   if (v.is_null()) return t;
@@ -64,11 +64,11 @@ TopologyTemplate Parser::parse_topology(const Value& v, const std::string& path)
                  "outputs", "substitution_mappings", "workflows"}, path, "topology_template");
   t.description = get_string(v, "description", path, "topology_template");
   if (const Value* in = v.find("inputs")) t.inputs = parse_property_defs(*in, child_path(path, "inputs"), DefKind::parameter);
-  if (const Value* nts = v.find("node_templates"); nts != nullptr && !nts->is_null()) {
+  if (Value* nts = v.find("node_templates"); nts != nullptr && !nts->is_null()) {
     std::string p = child_path(path, "node_templates");
     if (expect_map(*nts, p, "node_templates")) {
       t.node_templates.reserve(nts->as_map().size());
-      for (const auto& [name, def] : nts->as_map())
+      for (auto& [name, def] : nts->as_map())
         t.node_templates.push_back(parse_node_template(name, def, child_path(p, name)));
     }
   }
@@ -110,7 +110,7 @@ TopologyTemplate Parser::parse_topology(const Value& v, const std::string& path)
   return t;
 }
 
-NodeTemplate Parser::parse_node_template(const std::string& name, const Value& v, const std::string& path) {
+NodeTemplate Parser::parse_node_template(const std::string& name, Value& v, const std::string& path) {
   NodeTemplate n;
   n.name = name;
   n.mark = v.mark();
@@ -125,10 +125,11 @@ NodeTemplate Parser::parse_node_template(const std::string& name, const Value& v
   n.description = get_string(v, "description", path, what);
   n.directives = get_string_list(v, "directives", path);
   if (const Value* m = v.find("metadata")) n.metadata = *m;
+  // The document is not used after parsing: move the (often large) value trees out of it.
   auto take_map = [&](std::string_view key, Value& into) {
-    const Value* x = v.find(key);
+    Value* x = v.find(key);
     if (x == nullptr || x->is_null()) return;
-    if (expect_map(*x, child_path(path, key), std::string(key))) into = *x;
+    if (expect_map(*x, child_path(path, key), std::string(key))) into = std::move(*x);
   };
   take_map("properties", n.properties);
   take_map("attributes", n.attributes);

@@ -20,7 +20,7 @@ class Parser {
   Parser(Diagnostics& diag, ToscaVersion version) : diag_(diag), version_(version) {}
 
   // Parses a whole service template file; `root` is the document.
-  ServiceFile parse_service(const Value& root, const std::string& file);
+  ServiceFile parse_service(Value& root, const std::string& file);  // moves node template values out
 
   // -- shared helpers (parse_common.cc) --
   void error(Code code, const Mark& mark, const std::string& path, std::string message) {
@@ -60,8 +60,8 @@ class Parser {
   ArtifactDefs parse_artifacts(const Value& v, const std::string& path);
 
   // -- topology template (parse_topology.cc) --
-  TopologyTemplate parse_topology(const Value& v, const std::string& path);
-  NodeTemplate parse_node_template(const std::string& name, const Value& v, const std::string& path);
+  TopologyTemplate parse_topology(Value& v, const std::string& path);
+  NodeTemplate parse_node_template(const std::string& name, Value& v, const std::string& path);
   RequirementAssignment parse_requirement_assignment(const std::string& name, const Value& v, const std::string& path);
   RelationshipTemplate parse_relationship_template(const std::string& name, const Value& v, const std::string& path);
   GroupDef parse_group(const std::string& name, const Value& v, const std::string& path);

@@ -85,10 +85,9 @@ void TypeRegistry::add_alias(Family family, std::string alias, std::string targe
 
 const TypeDef* TypeRegistry::find(Family family, std::string_view name) const {
   const auto& table = types_[index(family)];
-  std::string key(name);
-  if (auto it = table.find(key); it != table.end()) return it->second;
+  if (auto it = table.find(name); it != table.end()) return it->second;
   const auto& aliases = aliases_[index(family)];
-  if (auto a = aliases.find(key); a != aliases.end()) {
+  if (auto a = aliases.find(name); a != aliases.end()) {
     if (auto it = table.find(a->second); it != table.end()) return it->second;
   }
   // TOSCA short and prefixed names of normative types: Compute, tosca:Compute.
@@ -109,7 +108,10 @@ const TypeDef* TypeRegistry::find_any(std::string_view name) const {
   return nullptr;
 }
 
-std::vector<const TypeDef*> TypeRegistry::chain(const TypeDef* type) const {
+const std::vector<const TypeDef*>& TypeRegistry::chain(const TypeDef* type) const {
+  if (type == nullptr) return empty_chain_;
+  if (auto it = chains_.find(type); it != chains_.end()) return it->second;
+  const TypeDef* first = type;
   std::vector<const TypeDef*> out;
   while (type != nullptr) {
     if (std::find(out.begin(), out.end(), type) != out.end()) break;  // a cycle, reported elsewhere
@@ -117,7 +119,7 @@ std::vector<const TypeDef*> TypeRegistry::chain(const TypeDef* type) const {
     if (type->derived_from.empty()) break;
     type = find(type->family, type->derived_from);
   }
-  return out;
+  return chains_.emplace(first, std::move(out)).first->second;
 }
 
 bool TypeRegistry::is_a(const TypeDef* type, std::string_view ancestor) const {

@@ -28,7 +28,7 @@ class TypeRegistry {
   const TypeDef* find_any(std::string_view name) const;
 
   // The type and its ancestors, nearest first. A broken or cyclic chain is cut where it breaks.
-  std::vector<const TypeDef*> chain(const TypeDef* type) const;
+  const std::vector<const TypeDef*>& chain(const TypeDef* type) const;
   // Whether `type` is `ancestor` or derives from it (names resolved in the type's family).
   bool is_a(const TypeDef* type, std::string_view ancestor) const;
   bool is_a(Family family, std::string_view type, std::string_view ancestor) const;
@@ -47,7 +47,7 @@ class TypeRegistry {
   const std::map<std::string, OperationDef>& notifications(const TypeDef* interface_type) const;
 
   // All types of a family, by canonical name.
-  const std::map<std::string, const TypeDef*>& all(Family family) const { return types_[index(family)]; }
+  const std::map<std::string, const TypeDef*, std::less<>>& all(Family family) const { return types_[index(family)]; }
 
  private:
   struct Effective {
@@ -62,9 +62,11 @@ class TypeRegistry {
   const Effective& effective(const TypeDef* type) const;
 
   std::vector<TypeDef> primitives_;
-  std::map<std::string, const TypeDef*> types_[8];
-  std::map<std::string, std::string> aliases_[8];
+  std::map<std::string, const TypeDef*, std::less<>> types_[8];
+  std::map<std::string, std::string, std::less<>> aliases_[8];
   mutable std::unordered_map<const TypeDef*, Effective> effective_;
+  mutable std::unordered_map<const TypeDef*, std::vector<const TypeDef*>> chains_;
+  std::vector<const TypeDef*> empty_chain_;
 };
 
 // Canonical names of the families' roots: tosca.nodes.Root, ...

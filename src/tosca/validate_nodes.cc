@@ -92,10 +92,22 @@ void Validator::check_node_templates() {
     for (const auto& [cname, cdef] : caps) {
       const TypeDef* ctype = reg_.find(Family::capability, cdef.type);
       if (ctype == nullptr) continue;
-      PropertyDefs props = reg_.properties(ctype);
-      for (const auto& [pn, pd] : cdef.properties) props.insert_or_assign(pn, pd);
-      PropertyDefs attrs = reg_.attributes(ctype);
-      for (const auto& [an, ad] : cdef.attributes) attrs.insert_or_assign(an, ad);
+      // Most capability definitions refine nothing: use the type's definitions as they are.
+      PropertyDefs refined_props, refined_attrs;
+      const PropertyDefs* props_ptr = &reg_.properties(ctype);
+      const PropertyDefs* attrs_ptr = &reg_.attributes(ctype);
+      if (!cdef.properties.empty()) {
+        refined_props = *props_ptr;
+        for (const auto& [pn, pd] : cdef.properties) refined_props.insert_or_assign(pn, pd);
+        props_ptr = &refined_props;
+      }
+      if (!cdef.attributes.empty()) {
+        refined_attrs = *attrs_ptr;
+        for (const auto& [an, ad] : cdef.attributes) refined_attrs.insert_or_assign(an, ad);
+        attrs_ptr = &refined_attrs;
+      }
+      const PropertyDefs& props = *props_ptr;
+      const PropertyDefs& attrs = *attrs_ptr;
       auto assigned = n.capabilities.find(cname);
       std::string cowner = "capability `" + cname + "` of node template `" + n.name + "`";
       if (assigned == n.capabilities.end()) {

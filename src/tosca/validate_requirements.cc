@@ -283,9 +283,11 @@ void Validator::match_requirements() {
         check_assignments(link.properties, reg_.properties(link.relationship_type), rel_mark,
                           child_path(child_path(path, "relationship"), "properties"),
                           "relationship " + link.relationship_type->name + " of " + who, false);
-        InterfaceDefs defined = reg_.interfaces(link.relationship_type);
-        for (const auto& [k, v] : def.relationship_interfaces) defined.insert_or_assign(k, v);
-        if (a != nullptr) check_interfaces(a->relationship_interfaces, defined, "relationship of " + who, FnContext{&n});
+        if (a != nullptr && !a->relationship_interfaces.empty()) {
+          InterfaceDefs defined = reg_.interfaces(link.relationship_type);
+          for (const auto& [k, v] : def.relationship_interfaces) defined.insert_or_assign(k, v);
+          check_interfaces(a->relationship_interfaces, defined, "relationship of " + who, FnContext{&n});
+        }
       }
       r_.links[i].push_back(std::move(link));
       return true;

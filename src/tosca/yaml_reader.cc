@@ -1,12 +1,19 @@
+// YAML text -> tosca::Value through libyaml's event parser: no intermediate node graph, so a
+// 1,000-node template parses in milliseconds (yaml-cpp's YAML::Load alone took longer than the
+// whole validation budget; see docs/tosca.md). Anchors and aliases are expanded with a node
+// budget, `<<` merge keys applied, duplicate keys reported.
 #include "tosca/yaml_reader.h"
 
-#include <yaml-cpp/yaml.h>
+#include <yaml.h>
 
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 namespace iotwins::tosca {
 
@@ -45,6 +52,9 @@ Value plain_scalar(const std::string& s) {
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return Value();
   if (s == "true" || s == "True" || s == "TRUE") return Value(true);
   if (s == "false" || s == "False" || s == "FALSE") return Value(false);
+  char first = s[0];
+  // Fast exit for ordinary words: only these can start a number or a special float.
+  if (!(first == '-' || first == '+' || first == '.' || (first >= '0' && first <= '9'))) return Value(s);
   if (is_decimal_int(s)) {
     errno = 0;
     long long v = std::strtoll(s.c_str(), nullptr, 10);
@@ -71,119 +81,154 @@ Value plain_scalar(const std::string& s) {
   return Value(s);
 }
 
-class Converter {
+Value typed_scalar(std::string text, const char* tag, yaml_scalar_style_t style) {
+  std::string_view t = tag != nullptr ? std::string_view(tag) : std::string_view();
+  if (t.empty() || t == "?") {
+    if (style != YAML_PLAIN_SCALAR_STYLE) return Value(std::move(text));
+    Value v = plain_scalar(text);
+    if (!v.is_string()) v.set_source_text(std::move(text));
+    return v;
+  }
+  if (t == "!" || t == "tag:yaml.org,2002:str") return Value(std::move(text));
+  if (t == "tag:yaml.org,2002:int" && is_decimal_int(text)) return plain_scalar(text);
+  if (t == "tag:yaml.org,2002:float" && is_float_text(text)) return Value(std::strtod(text.c_str(), nullptr));
+  if (t == "tag:yaml.org,2002:bool") {
+    Value v = plain_scalar(text);
+    return v.is_bool() ? v : Value(std::move(text));
+  }
+  if (t == "tag:yaml.org,2002:null") return Value();
+  return Value(std::move(text));  // an application tag: keep the text
+}
+
+class EventReader {
  public:
-  Converter(const Mark& file, Diagnostics& diag, const YamlLimits& limits)
+  EventReader(const Mark& file, Diagnostics& diag, const YamlLimits& limits)
       : file_(file), diag_(diag), limits_(limits) {}
 
-  bool failed() const { return failed_; }
-
-  Value convert(const YAML::Node& node, size_t depth) {
-    Mark mark = file_;
-    mark.line = node.Mark().line + 1;
-    mark.column = node.Mark().column + 1;
-    if (failed_) return Value();
-    if (++nodes_ > limits_.max_nodes) {
-      fail(mark, Code::too_large,
-           "the document expands to more than " + std::to_string(limits_.max_nodes) +
-               " YAML nodes (aliases included)");
-      return Value();
+  std::optional<Value> read(std::string_view text) {
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) {
+      diag_.add(Code::yaml_syntax, file_, "", "the YAML parser could not start (out of memory)");
+      return std::nullopt;
     }
-    if (depth > limits_.max_depth) {
-      fail(mark, Code::too_large, "nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
-      return Value();
-    }
-    switch (node.Type()) {
-      case YAML::NodeType::Undefined:
-      case YAML::NodeType::Null: return Value().with_mark(mark);
-      case YAML::NodeType::Scalar: return scalar(node, mark);
-      case YAML::NodeType::Sequence: {
-        Value::List list;
-        list.reserve(node.size());
-        for (const auto& item : node) list.push_back(convert(item, depth + 1));
-        return Value(std::move(list)).with_mark(mark);
+    yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+    bool done = false, document_seen = false;
+    while (!done && !failed_) {
+      yaml_event_t event;
+      if (!yaml_parser_parse(&parser, &event)) {
+        Mark m = at(parser.problem_mark);
+        std::string msg = "YAML syntax error: ";
+        msg += parser.problem != nullptr ? parser.problem : "unknown problem";
+        if (parser.context != nullptr) msg += std::string(" (") + parser.context + ")";
+        fail(m, Code::yaml_syntax, std::move(msg));
+        break;
       }
-      case YAML::NodeType::Map: return map(node, mark, depth);
+      switch (event.type) {
+        case YAML_STREAM_END_EVENT: done = true; break;
+        case YAML_DOCUMENT_START_EVENT:
+          // Only the first document is the template; later ones are ignored as TOSCA defines one.
+          if (document_seen) done = true;
+          document_seen = true;
+          break;
+        case YAML_SCALAR_EVENT: {
+          Mark m = at(event.start_mark);
+          std::string text_value(reinterpret_cast<const char*>(event.data.scalar.value), event.data.scalar.length);
+          Value v = typed_scalar(std::move(text_value), reinterpret_cast<const char*>(event.data.scalar.tag),
+                                 event.data.scalar.style);
+          v.set_mark(m);
+          if (count(m, 1)) deliver(std::move(v), anchor(event.data.scalar.anchor), 1, event.data.scalar.style == YAML_PLAIN_SCALAR_STYLE);
+          break;
+        }
+        case YAML_ALIAS_EVENT: {
+          Mark m = at(event.start_mark);
+          std::string name = reinterpret_cast<const char*>(event.data.alias.anchor);
+          auto it = anchors_.find(name);
+          if (it == anchors_.end()) {
+            fail(m, Code::yaml_syntax, "alias *" + name + " names no anchor defined before it");
+          } else if (count(m, it->second.second)) {
+            Value copy = it->second.first;
+            deliver(std::move(copy), {}, it->second.second, false);
+          }
+          break;
+        }
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT: {
+          Mark m = at(event.start_mark);
+          bool is_map = event.type == YAML_MAPPING_START_EVENT;
+          const yaml_char_t* a = is_map ? event.data.mapping_start.anchor : event.data.sequence_start.anchor;
+          if (!stack_.empty() && stack_.back().is_map && !stack_.back().have_key) {
+            fail(m, Code::wrong_kind, "map keys must be plain strings, not a list or map");
+            break;
+          }
+          if (stack_.size() >= limits_.max_depth) {
+            fail(m, Code::too_large, "nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
+            break;
+          }
+          if (!count(m, 1)) break;
+          Frame f;
+          f.value = is_map ? Value::map() : Value::list();
+          f.value.set_mark(m);
+          f.is_map = is_map;
+          f.anchor = anchor(a);
+          f.nodes_at_start = nodes_ - 1;
+          stack_.push_back(std::move(f));
+          break;
+        }
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT: {
+          Frame f = std::move(stack_.back());
+          stack_.pop_back();
+          if (f.is_map) finish_map(f);
+          deliver(std::move(f.value), std::move(f.anchor), nodes_ - f.nodes_at_start, false);
+          break;
+        }
+        default: break;
+      }
+      yaml_event_delete(&event);
     }
-    return Value().with_mark(mark);
+    yaml_parser_delete(&parser);
+    if (failed_) return std::nullopt;
+    if (!root_) {  // an empty document
+      Value v;
+      Mark m = file_;
+      m.line = 1;
+      m.column = 1;
+      v.set_mark(m);
+      return v;
+    }
+    return std::move(*root_);
   }
 
  private:
-  Value scalar(const YAML::Node& node, const Mark& mark) {
-    const std::string& text = node.Scalar();
-    const std::string& tag = node.Tag();
-    Value v;
-    if (tag == "?") {
-      v = plain_scalar(text);
-      if (!v.is_string()) v.set_source_text(text);
-    } else if (tag == "!" || tag == "tag:yaml.org,2002:str") {
-      v = Value(text);
-    } else if (tag == "tag:yaml.org,2002:int" && is_decimal_int(text)) {
-      v = plain_scalar(text);
-    } else if (tag == "tag:yaml.org,2002:float" && is_float_text(text)) {
-      v = Value(std::strtod(text.c_str(), nullptr));
-    } else if (tag == "tag:yaml.org,2002:bool") {
-      v = plain_scalar(text);
-      if (!v.is_bool()) v = Value(text);
-    } else if (tag == "tag:yaml.org,2002:null") {
-      v = Value();
-    } else {
-      v = Value(text);  // an application tag: keep the text
-    }
-    v.set_mark(mark);
-    return v;
-  }
+  struct Frame {
+    Value value;
+    bool is_map = false;
+    bool have_key = false;
+    bool key_is_merge = false;
+    std::string key;
+    Mark key_mark;
+    std::string anchor;
+    size_t nodes_at_start = 0;
+    Value::Map merged;  // brought in by `<<`; explicit keys win
+    std::unordered_set<std::string> keys;  // filled once a map grows large
+  };
 
-  Value map(const YAML::Node& node, const Mark& mark, size_t depth) {
-    Value::Map entries;
-    entries.reserve(node.size());
-    Value::Map merged;  // entries brought in by `<<`; explicit keys win over them
-    for (const auto& kv : node) {
-      Mark key_mark = file_;
-      key_mark.line = kv.first.Mark().line + 1;
-      key_mark.column = kv.first.Mark().column + 1;
-      if (!kv.first.IsScalar()) {
-        fail(key_mark, Code::wrong_kind, "map keys must be plain strings, not a list or map");
-        return Value();
-      }
-      const std::string& key = kv.first.Scalar();
-      if (key == "<<" && kv.first.Tag() == "?") {
-        Value src = convert(kv.second, depth + 1);
-        auto merge_one = [&](const Value& m) {
-          if (!m.is_map()) {
-            diag_.add(Code::wrong_kind, m.mark(), "", "a `<<` merge key needs a map or a list of maps");
-            return;
-          }
-          for (const auto& e : m.as_map()) {
-            bool present = false;
-            for (const auto& x : merged) present = present || x.first == e.first;
-            if (!present) merged.push_back(e);
-          }
-        };
-        if (src.is_list()) {
-          for (const auto& m : src.as_list()) merge_one(m);
-        } else {
-          merge_one(src);
-        }
-        continue;
-      }
-      bool dup = false;
-      for (const auto& e : entries) dup = dup || e.first == key;
-      if (dup) {
-        diag_.add(Code::duplicate_name, key_mark, "", "the key `" + key + "` appears twice in one map");
-        continue;
-      }
-      // The value of a key with no value (`key:`) has no mark of its own; use the key's.
-      Value v = convert(kv.second, depth + 1);
-      if (v.is_null() && v.mark().line == 0) v.set_mark(key_mark);
-      entries.emplace_back(key, std::move(v));
+  Mark at(const yaml_mark_t& mark) const {
+    Mark m = file_;
+    m.line = static_cast<int>(mark.line) + 1;
+    m.column = static_cast<int>(mark.column) + 1;
+    return m;
+  }
+  static std::string anchor(const yaml_char_t* a) { return a != nullptr ? reinterpret_cast<const char*>(a) : ""; }
+
+  bool count(const Mark& m, size_t n) {
+    nodes_ += n;
+    if (nodes_ > limits_.max_nodes) {
+      fail(m, Code::too_large,
+           "the document expands to more than " + std::to_string(limits_.max_nodes) + " YAML nodes (aliases included)");
+      return false;
     }
-    for (auto& e : merged) {
-      bool present = false;
-      for (const auto& x : entries) present = present || x.first == e.first;
-      if (!present) entries.push_back(std::move(e));
-    }
-    return Value(std::move(entries)).with_mark(mark);
+    return true;
   }
 
   void fail(const Mark& mark, Code code, std::string message) {
@@ -191,44 +236,94 @@ class Converter {
     failed_ = true;
   }
 
+  void deliver(Value v, std::string anchor_name, size_t size, bool plain) {
+    if (!anchor_name.empty()) anchors_[anchor_name] = {v, size};
+    if (stack_.empty()) {
+      root_ = std::move(v);
+      return;
+    }
+    Frame& p = stack_.back();
+    if (!p.is_map) {
+      p.value.as_list().push_back(std::move(v));
+      return;
+    }
+    if (!p.have_key) {
+      if (!v.is_scalar()) {
+        fail(v.mark(), Code::wrong_kind, "map keys must be plain strings, not a list or map");
+        return;
+      }
+      p.key = v.is_string() ? v.as_string() : v.scalar_text();
+      p.key_mark = v.mark();
+      p.key_is_merge = plain && p.key == "<<";
+      p.have_key = true;
+      return;
+    }
+    p.have_key = false;
+    if (p.key_is_merge) {
+      auto merge_one = [&](const Value& m) {
+        if (!m.is_map()) {
+          diag_.add(Code::wrong_kind, m.mark(), "", "a `<<` merge key needs a map or a list of maps");
+          return;
+        }
+        for (const auto& e : m.as_map()) {
+          bool present = false;
+          for (const auto& x : p.merged) present = present || x.first == e.first;
+          if (!present) p.merged.push_back(e);
+        }
+      };
+      if (v.is_list())
+        for (const auto& m : v.as_list()) merge_one(m);
+      else
+        merge_one(v);
+      return;
+    }
+    Value::Map& entries = p.value.as_map();
+    bool duplicate = false;
+    if (entries.size() < 16) {
+      for (const auto& e : entries) duplicate = duplicate || e.first == p.key;
+    } else {
+      // Large maps (node_templates of a big topology): a hash set keeps this linear.
+      if (p.keys.empty())
+        for (const auto& e : entries) p.keys.insert(e.first);
+      duplicate = !p.keys.insert(p.key).second;
+    }
+    if (duplicate) {
+      diag_.add(Code::duplicate_name, p.key_mark, "", "the key `" + p.key + "` appears twice in one map");
+      return;
+    }
+    // A key with no value (`key:`) has an empty scalar placed after the colon; point at the key.
+    if (v.is_null() && v.source_text().empty()) v.set_mark(p.key_mark);
+    entries.emplace_back(std::move(p.key), std::move(v));
+  }
+
+  void finish_map(Frame& f) {
+    for (auto& e : f.merged) {
+      bool present = false;
+      for (const auto& x : f.value.as_map()) present = present || x.first == e.first;
+      if (!present) f.value.as_map().push_back(std::move(e));
+    }
+  }
+
   const Mark& file_;
   Diagnostics& diag_;
   const YamlLimits& limits_;
+  std::vector<Frame> stack_;
+  std::unordered_map<std::string, std::pair<Value, size_t>> anchors_;
+  std::optional<Value> root_;
   size_t nodes_ = 0;
   bool failed_ = false;
 };
 
 }  // namespace
 
-std::optional<Value> read_yaml(std::string_view text, const Mark& file, Diagnostics& diag,
-                               const YamlLimits& limits) {
+std::optional<Value> read_yaml(std::string_view text, const Mark& file, Diagnostics& diag, const YamlLimits& limits) {
   if (text.size() > limits.max_bytes) {
     diag.add(Code::too_large, file, "",
-             "the file is " + std::to_string(text.size()) + " bytes; the limit is " +
-                 std::to_string(limits.max_bytes));
+             "the file is " + std::to_string(text.size()) + " bytes; the limit is " + std::to_string(limits.max_bytes));
     return std::nullopt;
   }
-  try {
-    YAML::Node root = YAML::Load(std::string(text));
-    Converter conv(file, diag, limits);
-    Value v = conv.convert(root, 0);
-    if (conv.failed()) return std::nullopt;
-    if (v.mark().line == 0) {
-      Mark m = file;
-      m.line = 1;
-      m.column = 1;
-      v.set_mark(m);
-    }
-    return v;
-  } catch (const YAML::Exception& e) {
-    Mark m = file;
-    m.line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
-    m.column = e.mark.column >= 0 ? e.mark.column + 1 : 0;
-    diag.add(Code::yaml_syntax, m, "", "YAML syntax error: " + e.msg);
-  } catch (const std::exception& e) {
-    diag.add(Code::yaml_syntax, file, "", std::string("YAML could not be read: ") + e.what());
-  }
-  return std::nullopt;
+  EventReader reader(file, diag, limits);
+  return reader.read(text);
 }
 
 }  // namespace iotwins::tosca

@@ -1,5 +1,5 @@
-// Reads YAML text into a tosca::Value tree. The only place that sees yaml-cpp: its
-// exceptions are caught here and become yaml_syntax diagnostics with line:column.
+// Reads YAML text into a tosca::Value tree. The only place that sees the YAML library
+// (libyaml); its errors become yaml_syntax diagnostics with line:column.
 #pragma once
 
 #include <cstddef>
