@@ -13,6 +13,7 @@
 #include <charconv>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -70,6 +71,9 @@ struct Shared {
   std::atomic<size_t> queued{0};
   std::atomic<size_t> in_flight{0};
   std::atomic<bool> stopping{false};
+  // Keeps ioc.run() going while a handler runs on a worker with no I/O pending (e.g. after the
+  // acceptor closed during stop); released once requests in flight are answered.
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::mutex sessions_mu;
   std::set<std::weak_ptr<SessionBase>, std::owner_less<std::weak_ptr<SessionBase>>> sessions;
   metrics::Counter& rejected_busy;
@@ -278,7 +282,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (shared_.stopping) return shutdown();
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(shared_.options.max_header_bytes));
-    parser_->body_limit(shared_.options.max_body_bytes);
+    // The route decides, once the header is known. (Not boost::none: Boost 1.74 compares
+    // Content-Length against an empty optional as "greater" and fails every body.)
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     idle_ = true;
     lowest(stream_).expires_after(first ? shared_.options.header_timeout : shared_.options.idle_timeout);
     auto self = this->shared_from_this();
@@ -318,7 +324,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (m.route && m.route->websocket && websocket::is_upgrade(req)) return upgrade(*m.route);
     size_t limit = shared_.options.max_body_bytes;
     if (m.route && m.route->options.max_body) limit = m.route->options.max_body;
-    if (auto len = req.payload_size(); len && *len > limit) {
+    if (auto len = parser_->content_length(); len && *len > limit) {
       return reply_error(413, "too_large", "the request body of " + std::to_string(*len) +
                                                " bytes is larger than the limit of " +
                                                std::to_string(limit) + " bytes");
@@ -362,8 +368,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       self->shared_.queued.fetch_sub(1);
       Response r = self->shared_.router.dispatch(self->request_);
       net::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable {
+        self->counted_ = true;  // in_flight drops when the answer is written
         self->write(std::move(r));
-        self->shared_.in_flight.fetch_sub(1);
       });
     });
   }
@@ -380,7 +386,11 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     lowest(stream_).expires_after(shared_.options.body_timeout);
     auto self = this->shared_from_this();
     http::async_write(stream_, response_, [self](beast::error_code ec, size_t) {
-      if (ec || !self->keep_alive_) return self->shutdown();
+      if (self->counted_) {
+        self->counted_ = false;
+        self->shared_.in_flight.fetch_sub(1);
+      }
+      if (ec || !self->keep_alive_ || self->shared_.stopping) return self->shutdown();
       self->read_header(false);
     });
   }
@@ -407,6 +417,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   unsigned version_ = 11;
   bool keep_alive_ = true;
   bool head_ = false;
+  bool counted_ = false;
   std::atomic<bool> idle_{false};
   std::chrono::steady_clock::time_point start_;
 };
@@ -442,6 +453,7 @@ class BeastServer final : public HttpServer {
     auto bound = acceptor_.local_endpoint();
     address_ = bound.address().to_string() + ":" + std::to_string(bound.port());
     accept();
+    shared_->work.emplace(shared_->ioc.get_executor());
     for (int i = 0; i < o.io_threads; ++i) {
       threads_.emplace_back([this] { shared_->ioc.run(); });
     }
@@ -465,12 +477,15 @@ class BeastServer final : public HttpServer {
         if (auto s = weak.lock()) s->close_if_idle();
       }
     }
+    // Requests in flight finish and are answered; then the connections close themselves.
     auto deadline = std::chrono::steady_clock::now() + shared_->options.shutdown_grace;
-    while (shared_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    while ((shared_->in_flight.load() > 0 || shared_->connections.load() > 0) &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     shared_->workers.join();
-    shared_->ioc.stop();
+    shared_->work.reset();
+    shared_->ioc.stop();  // what is left (WebSockets, stuck peers) is cut
     for (auto& t : threads_) t.join();
     threads_.clear();
   }

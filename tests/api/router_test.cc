@@ -1,0 +1,88 @@
+#include "api/router.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace iotwins::api {
+namespace {
+
+Response text(std::string body) {
+  Response r;
+  r.content_type = "text/plain";
+  r.body = std::move(body);
+  return r;
+}
+
+Router make_router() {
+  Router router;
+  router.add(Method::GET, "/api/v1/nodes", [](Request&) { return text("list"); });
+  router.add(Method::POST, "/api/v1/nodes", [](Request&) { return text("register"); });
+  router.add(Method::GET, "/api/v1/nodes/{id}", [](Request& r) { return text("get " + r.param("id")); });
+  router.add(Method::GET, "/api/v1/nodes/plan", [](Request&) { return text("plan"); });
+  router.add(Method::PUT, "/api/v1/nodes/{id}/heartbeat", [](Request& r) { return text("hb " + r.param("id")); });
+  router.add(Method::GET, "/static/{path...}", [](Request& r) { return text("file " + r.param("path")); });
+  router.add(Method::GET, "/boom", [](Request&) -> Response { throw std::runtime_error("bug"); });
+  return router;
+}
+
+Response call(const Router& router, Method m, std::string path) {
+  Request req;
+  req.method = m;
+  req.path = std::move(path);
+  return router.dispatch(req);
+}
+
+TEST(Router, MatchesLiteralsAndParameters) {
+  Router router = make_router();
+  EXPECT_EQ(call(router, Method::GET, "/api/v1/nodes").body, "list");
+  EXPECT_EQ(call(router, Method::POST, "/api/v1/nodes").body, "register");
+  EXPECT_EQ(call(router, Method::GET, "/api/v1/nodes/n-1").body, "get n-1");
+  EXPECT_EQ(call(router, Method::GET, "/api/v1/nodes/plan").body, "plan");  // literal wins
+  EXPECT_EQ(call(router, Method::PUT, "/api/v1/nodes/n-2/heartbeat").body, "hb n-2");
+  EXPECT_EQ(call(router, Method::GET, "/static/a/b/c.js").body, "file a/b/c.js");
+  EXPECT_EQ(call(router, Method::GET, "/api/v1/nodes/").body, "list");  // trailing slash
+}
+
+TEST(Router, UnknownPathIs404ProblemJson) {
+  Router router = make_router();
+  Response r = call(router, Method::GET, "/api/v1/nope");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.content_type, "application/problem+json");
+  auto j = nlohmann::json::parse(r.body);
+  EXPECT_EQ(j["status"], 404);
+  EXPECT_EQ(j["code"], "not_found");
+  EXPECT_NE(j["detail"].get<std::string>().find("/api/v1/nope"), std::string::npos);
+}
+
+TEST(Router, WrongMethodIs405WithAllow) {
+  Router router = make_router();
+  Response r = call(router, Method::DELETE, "/api/v1/nodes");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.headers["Allow"], "GET, POST");
+  EXPECT_EQ(nlohmann::json::parse(r.body)["code"], "method_not_allowed");
+}
+
+TEST(Router, HeadFallsBackToGet) {
+  Router router = make_router();
+  EXPECT_EQ(call(router, Method::HEAD, "/api/v1/nodes").status, 200);
+}
+
+TEST(Router, HandlerExceptionBecomes500NotACrash) {
+  Router router = make_router();
+  Response r = call(router, Method::GET, "/boom");
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(nlohmann::json::parse(r.body)["code"], "internal");
+  EXPECT_EQ(nlohmann::json::parse(r.body)["detail"].get<std::string>().find("bug"), std::string::npos);
+}
+
+TEST(Router, RecordsTheMatchedRoutePattern) {
+  Router router = make_router();
+  Request req;
+  req.method = Method::GET;
+  req.path = "/api/v1/nodes/x";
+  router.dispatch(req);
+  EXPECT_EQ(req.route, "/api/v1/nodes/{id}");
+}
+
+}  // namespace
+}  // namespace iotwins::api
