@@ -28,7 +28,8 @@ Result<int64_t> optional_int(const json& value, const char* key, int64_t fallbac
   if (!it->is_number_integer() || (it->is_number_unsigned() && it->get<uint64_t>() > INT64_MAX) ||
       it->get<int64_t>() < 0) {
     return make_error(Errc::invalid_argument,
-                      std::string(key) + ": must be a non-negative integer, got " + it->dump());
+                      std::string(key) + ": must be a non-negative integer, got " +
+                          it->dump(-1, ' ', false, json::error_handler_t::replace));
   }
   return it->get<int64_t>();
 }
@@ -185,6 +186,9 @@ Result<json> parse_json_text(std::string_view text, const Limits& limits) {
     return make_error(Errc::invalid_argument,
                       "JSON text: syntax error at byte " + std::to_string(e.byte) + ": " +
                           std::string(e.what()));
+  } catch (const json::exception& e) {
+    // e.g. out_of_range 406: a number literal beyond double range ("1e999").
+    return make_error(Errc::invalid_argument, std::string("JSON text: ") + e.what());
   }
 }
 

@@ -18,6 +18,13 @@ std::string number_text(double d) {
   return j.dump();
 }
 
+// Values in error messages: shortened, and safe for strings that are not valid UTF-8.
+std::string show(const json& v) {
+  std::string text = v.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (text.size() > 80) text = text.substr(0, 77) + "...";
+  return text;
+}
+
 Status check_value(const TwinModel& model, const Property& p, const json& v,
                    const std::string& path) {
   auto fail = [&](std::string why) {
@@ -26,31 +33,31 @@ Status check_value(const TwinModel& model, const Property& p, const json& v,
   };
   switch (p.type) {
     case PropertyType::number:
-      if (!v.is_number()) return fail(v.dump() + " is not a number");
+      if (!v.is_number()) return fail(show(v) + " is not a number");
       break;
     case PropertyType::integer:
       if (!v.is_number_integer() &&
           !(v.is_number_float() && std::isfinite(v.get<double>()) &&
             v.get<double>() == std::floor(v.get<double>()))) {
-        return fail(v.dump() + " is not an integer");
+        return fail(show(v) + " is not an integer");
       }
       break;
     case PropertyType::boolean:
-      if (!v.is_boolean()) return fail(v.dump() + " is not a boolean");
+      if (!v.is_boolean()) return fail(show(v) + " is not a boolean");
       break;
     case PropertyType::string:
-      if (!v.is_string()) return fail(v.dump() + " is not a string");
+      if (!v.is_string()) return fail(show(v) + " is not a string");
       break;
   }
   if (v.is_number()) {
     const double d = v.get<double>();
-    if (p.min && d < *p.min) return fail(v.dump() + " is below the minimum " + number_text(*p.min));
-    if (p.max && d > *p.max) return fail(v.dump() + " is above the maximum " + number_text(*p.max));
+    if (p.min && d < *p.min) return fail(show(v) + " is below the minimum " + number_text(*p.min));
+    if (p.max && d > *p.max) return fail(show(v) + " is above the maximum " + number_text(*p.max));
   }
   if (!p.allowed.empty()) {
     bool found = false;
     for (const auto& a : p.allowed) found = found || a == v;
-    if (!found) return fail(v.dump() + " is not one of " + json(p.allowed).dump());
+    if (!found) return fail(show(v) + " is not one of " + show(json(p.allowed)));
   }
   if (p.regex) {
     const std::string& s = v.get_ref<const std::string&>();
@@ -59,7 +66,7 @@ Status check_value(const TwinModel& model, const Property& p, const json& v,
                   std::to_string(kMaxPatternInput) + " a pattern is checked against");
     }
     if (!std::regex_match(s, *p.regex)) {
-      return fail(v.dump() + " does not match the pattern " + p.pattern);
+      return fail(show(v) + " does not match the pattern " + p.pattern);
     }
   }
   return ok();

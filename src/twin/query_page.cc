@@ -103,7 +103,9 @@ std::string encode_cursor(const SortSpec& sort, const SortKey& k) {
   if (k.rank == kNumber) value = k.number;
   if (k.rank == kString) value = k.string;
   if (k.rank == kBoolean) value = k.boolean;
-  return base64url(json::array({sort.text, k.rank, value, k.id}).dump());
+  // replace: a key from a hand-built document may hold invalid UTF-8, which dump() would throw on.
+  const json cursor = json::array({sort.text, k.rank, value, k.id});
+  return base64url(cursor.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 Result<SortKey> decode_cursor(const SortSpec& sort, std::string_view cursor) {

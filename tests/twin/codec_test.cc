@@ -94,6 +94,10 @@ TEST(TwinCodec, TextParserRefusesDeepSyntaxAndLargeInput) {
   EXPECT_TRUE(parse_json_text(ok_text, limits).has_value());
   EXPECT_FALSE(parse_json_text("[" + ok_text + "]", limits).has_value());
 
+  r = parse_json_text(R"({"a": 1.5e309})", limits);  // beyond double range: an error, no throw
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), Errc::invalid_argument);
+
   r = parse_json_text(R"({"a": tru})", limits);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code(), Errc::invalid_argument);
