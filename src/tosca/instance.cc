@@ -51,6 +51,17 @@ Value with_defaults(const Value& assigned, const PropertyDefs& defs) {
   return out;
 }
 
+// The same, taking the assigned values instead of copying them.
+Value with_defaults(Value&& assigned, const PropertyDefs& defs) {
+  Value out = Value::map();
+  out.as_map().reserve(defs.size());
+  for (const auto& [name, def] : defs) {
+    if (Value* v = assigned.find(name)) out.as_map().emplace_back(name, std::move(*v));
+    else if (def.default_value) out.as_map().emplace_back(name, *def.default_value);
+  }
+  return out;
+}
+
 std::string artifact_type_for(const TypeRegistry& reg, const ArtifactDef& a) {
   if (!a.type.empty()) {
     const TypeDef* t = reg.find(Family::artifact, a.type);
@@ -131,7 +142,7 @@ std::vector<OperationInstance> operations_of(const TypeRegistry& reg, const Inte
 
 }  // namespace
 
-std::shared_ptr<InstanceModel> build_instance(const LoadedTemplate& loaded, const Resolved& r, Diagnostics& diag) {
+std::shared_ptr<InstanceModel> build_instance(LoadedTemplate& loaded, const Resolved& r, Diagnostics& diag) {
   const TypeRegistry& reg = loaded.registry;
   const ServiceFile& main = *loaded.main;
   const TopologyTemplate& topo = main.topology;
@@ -153,8 +164,9 @@ std::shared_ptr<InstanceModel> build_instance(const LoadedTemplate& loaded, cons
     n.type_chain = chain_names(reg, type);
     n.description = t.description;
     n.directives = t.directives;
-    n.properties = with_defaults(t.properties, reg.properties(type));
-    n.attributes = with_defaults(t.attributes, reg.attributes(type));
+    NodeTemplate& owned = loaded.main_owned->topology.node_templates[i];
+    n.properties = with_defaults(std::move(owned.properties), reg.properties(type));
+    n.attributes = with_defaults(std::move(owned.attributes), reg.attributes(type));
     for (const auto& [cname, cdef] : reg.capabilities(type)) {
       const TypeDef* ctype = reg.find(Family::capability, cdef.type);
       PropertyDefs props = ctype != nullptr ? reg.properties(ctype) : PropertyDefs{};

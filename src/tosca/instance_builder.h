@@ -9,6 +9,7 @@
 namespace iotwins::tosca {
 
 // Problems found only while evaluating (e.g. a token index out of range) go to `diag`.
-std::shared_ptr<InstanceModel> build_instance(const LoadedTemplate& loaded, const Resolved& resolved, Diagnostics& diag);
+// Node templates' property and attribute values are moved out of `loaded.main_owned`.
+std::shared_ptr<InstanceModel> build_instance(LoadedTemplate& loaded, const Resolved& resolved, Diagnostics& diag);
 
 }  // namespace iotwins::tosca

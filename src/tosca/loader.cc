@@ -47,8 +47,8 @@ class Loader {
         fs_(options.fs != nullptr ? *options.fs : PosixFileSystem::instance()) {}
 
   // Loads one document and its imports; returns it (or null), after its imports in `files`.
-  std::shared_ptr<const ServiceFile> load(std::string_view text, const std::string& label, const std::string& dir,
-                                          size_t depth) {
+  std::shared_ptr<ServiceFile> load(std::string_view text, const std::string& label, const std::string& dir,
+                                    size_t depth) {
     Mark mark;
     mark.file = std::make_shared<const std::string>(label);
     auto root = read_yaml(text, mark, diag_, options_.yaml);
@@ -196,6 +196,7 @@ std::unique_ptr<LoadedTemplate> load_template(std::string_view text, const std::
   }
   loader.register_prefixes();
   out->main = main.get();
+  out->main_owned = main.get();
   return out;
 }
 

@@ -30,6 +30,9 @@ struct LoadOptions {
 struct LoadedTemplate {
   std::vector<std::shared_ptr<const ServiceFile>> files;  // built-ins, imports, then main
   const ServiceFile* main = nullptr;
+  // The same file, writable: it belongs to this load alone, so the instance builder may move
+  // its node templates' values into the model instead of copying them.
+  ServiceFile* main_owned = nullptr;
   TypeRegistry registry;
 };
 

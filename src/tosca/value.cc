@@ -81,12 +81,21 @@ void render(const Value& v, std::string& out) {
 
 }  // namespace
 
+const std::string& Value::source_text() const {
+  static const std::string kEmpty;
+  if (const auto* f = std::get_if<Float>(&data_)) return f->text;
+  return kEmpty;
+}
+
 std::string Value::scalar_text() const {
   switch (kind()) {
-    case Kind::null: return text_.empty() ? "null" : text_;
-    case Kind::boolean: return text_.empty() ? (as_bool() ? "true" : "false") : text_;
-    case Kind::integer: return text_.empty() ? std::to_string(as_int()) : text_;
-    case Kind::floating: return text_.empty() ? format_double(std::get<double>(data_)) : text_;
+    case Kind::null: return "null";
+    case Kind::boolean: return as_bool() ? "true" : "false";
+    case Kind::integer: return std::to_string(as_int());
+    case Kind::floating: {
+      const Float& f = std::get<Float>(data_);
+      return f.text.empty() ? format_double(f.value) : f.text;
+    }
     case Kind::string: return as_string();
     default: return to_string();
   }

@@ -31,7 +31,7 @@ class Value {
   Value() = default;
   explicit Value(bool b) : data_(b) {}
   explicit Value(int64_t i) : data_(i) {}
-  explicit Value(double d) : data_(d) {}
+  explicit Value(double d) : data_(Float{d, {}}) {}
   explicit Value(std::string s) : data_(std::move(s)) {}
   explicit Value(const char* s) : data_(std::string(s)) {}
   explicit Value(List l) : data_(std::move(l)) {}
@@ -53,7 +53,7 @@ class Value {
 
   bool as_bool() const { return std::get<bool>(data_); }
   int64_t as_int() const { return std::get<int64_t>(data_); }
-  double as_number() const { return is_int() ? static_cast<double>(as_int()) : std::get<double>(data_); }
+  double as_number() const { return is_int() ? static_cast<double>(as_int()) : std::get<Float>(data_).value; }
   const std::string& as_string() const { return std::get<std::string>(data_); }
   const List& as_list() const { return std::get<List>(data_); }
   List& as_list() { return std::get<List>(data_); }
@@ -71,10 +71,12 @@ class Value {
   void set_mark(Mark m) { mark_ = std::move(m); }
   Value&& with_mark(Mark m) && { mark_ = std::move(m); return std::move(*this); }
 
-  // The source text of a plain non-string scalar ("1.10" for a float), so a version or a
-  // string-typed property written as a number keeps the digits the author typed.
-  const std::string& source_text() const { return text_; }
-  void set_source_text(std::string t) { text_ = std::move(t); }
+  // The source text of a float ("1.10"), so a version or a string-typed property written as
+  // a number keeps the digits the author typed. Empty for other kinds.
+  const std::string& source_text() const;
+  void set_source_text(std::string t) {
+    if (auto* f = std::get_if<Float>(&data_)) f->text = std::move(t);
+  }
   // A scalar as text: the string itself, or the source text / canonical form of a number.
   std::string scalar_text() const;
 
@@ -85,8 +87,13 @@ class Value {
   bool operator==(const Value& other) const;
 
  private:
-  std::variant<std::monostate, bool, int64_t, double, std::string, List, Map> data_;
-  std::string text_;
+  struct Float {
+    double value;
+    std::string text;  // as written, when read from YAML
+  };
+  // Index order matches Kind. The float keeps its text inside its own alternative so other
+  // values do not pay for it (a Value is 72 bytes; large templates hold many).
+  std::variant<std::monostate, bool, int64_t, Float, std::string, List, Map> data_;
   Mark mark_;
 };
 

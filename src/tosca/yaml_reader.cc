@@ -136,7 +136,9 @@ class EventReader {
           Value v = typed_scalar(std::move(text_value), reinterpret_cast<const char*>(event.data.scalar.tag),
                                  event.data.scalar.style);
           v.set_mark(m);
-          if (count(m, 1)) deliver(std::move(v), anchor(event.data.scalar.anchor), 1, event.data.scalar.style == YAML_PLAIN_SCALAR_STYLE);
+          bool plain = event.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+          bool empty = plain && event.data.scalar.length == 0;
+          if (count(m, 1)) deliver(std::move(v), anchor(event.data.scalar.anchor), 1, plain, empty);
           break;
         }
         case YAML_ALIAS_EVENT: {
@@ -147,7 +149,7 @@ class EventReader {
             fail(m, Code::yaml_syntax, "alias *" + name + " names no anchor defined before it");
           } else if (count(m, it->second.second)) {
             Value copy = it->second.first;
-            deliver(std::move(copy), {}, it->second.second, false);
+            deliver(std::move(copy), {}, it->second.second, false, false);
           }
           break;
         }
@@ -179,7 +181,7 @@ class EventReader {
           Frame f = std::move(stack_.back());
           stack_.pop_back();
           if (f.is_map) finish_map(f);
-          deliver(std::move(f.value), std::move(f.anchor), nodes_ - f.nodes_at_start, false);
+          deliver(std::move(f.value), std::move(f.anchor), nodes_ - f.nodes_at_start, false, false);
           break;
         }
         default: break;
@@ -236,7 +238,8 @@ class EventReader {
     failed_ = true;
   }
 
-  void deliver(Value v, std::string anchor_name, size_t size, bool plain) {
+  // `empty`: a plain scalar with no text, i.e. the missing value of `key:`.
+  void deliver(Value v, std::string anchor_name, size_t size, bool plain, bool empty) {
     if (!anchor_name.empty()) anchors_[anchor_name] = {v, size};
     if (stack_.empty()) {
       root_ = std::move(v);
@@ -292,7 +295,7 @@ class EventReader {
       return;
     }
     // A key with no value (`key:`) has an empty scalar placed after the colon; point at the key.
-    if (v.is_null() && v.source_text().empty()) v.set_mark(p.key_mark);
+    if (empty) v.set_mark(p.key_mark);
     entries.emplace_back(std::move(p.key), std::move(v));
   }
 
