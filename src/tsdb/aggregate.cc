@@ -50,6 +50,14 @@ void BucketAccumulator::add(const Sample& s) {
   }
 }
 
+void BucketAccumulator::add_partial(uint64_t count, double sum, double min, double max) {
+  if (count == 0) return;
+  count_ += count;
+  sum_ += sum;
+  min_ = std::min(min_, min);
+  max_ = std::max(max_, max);
+}
+
 void BucketAccumulator::reset() {
   count_ = 0;
   sum_ = mean_ = m2_ = 0;

@@ -23,6 +23,9 @@ class BucketAccumulator {
   explicit BucketAccumulator(bool keep_values) : keep_values_(keep_values) {}
 
   void add(const Sample& s);
+  // Adds a rollup bucket's summary (count non-NaN samples): enough for min, max, mean, sum
+  // and count, not for first, last, stddev or percentiles.
+  void add_partial(uint64_t count, double sum, double min, double max);
   bool empty() const { return count_ == 0; }
   void reset();
   // Value of one aggregate for the samples added since the last reset.

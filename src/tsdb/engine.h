@@ -11,9 +11,14 @@
 // Crash safety: a block is listed in the manifest only after it is durable; on open, files
 // not in the manifest are removed and the log is replayed, skipping samples the manifest
 // says are sealed (lsn <= sealed_lsn and window <= sealed_window).
-// Retention: per series, the first rule whose globs match twin and property; samples older
-// than now - raw are invisible to queries and refused by writes, and blocks are deleted (or
+// Rollups (rollup.h): when a window is sealed, its final samples are summarised per series
+// into buckets of each configured resolution (count, sum, min, max), written as one rollup
+// block per window and resolution, next to the raw block.
+// Retention: per series, the first rule whose globs match twin and property, with one age for
+// raw samples and one per rollup resolution; data older than now - age is invisible to
+// queries (raw writes older than the raw age are refused), and blocks are deleted (or
 // rewritten without the expired series) at each seal and by enforce_retention().
+// When aggregate() reads rollups instead of raw samples: see engine_aggregate.cc and README.
 // Timestamps must lie within +-2^62 ns of the epoch (years 1823..2116).
 // Threading: any number of threads may call any method; writes (and the seals they trigger)
 // are serialised by one lock, queries share it only while taking a snapshot of what to read.
@@ -39,6 +44,8 @@ struct RetentionRule {
   std::string twin = "*";      // glob
   std::string property = "*";  // glob
   int64_t raw_ns = 0;          // 0 = keep forever
+  // Age kept per rollup resolution, in StoreOptions::rollup_ns order; missing or 0 = forever.
+  std::vector<int64_t> rollup_ns = {};
 };
 
 struct StoreOptions {
@@ -49,13 +56,18 @@ struct StoreOptions {
   // acknowledged write survives a crash of the process (kill -9) but not of the machine.
   bool sync_writes = true;
   std::vector<RetentionRule> retention;  // first match wins; none matching = keep forever
+  // Rollup bucket widths, strictly increasing, each dividing window_ns with at most 2^16
+  // buckets per window; empty: no rollups.
+  std::vector<int64_t> rollup_ns = {60 * 1'000'000'000LL, 3600 * 1'000'000'000LL};
   const Clock* clock = nullptr;          // default: the system clock
 };
 
 struct StoreStats {
   size_t series = 0;
   size_t blocks = 0;
-  uint64_t block_bytes = 0;   // bytes of sealed block files
+  uint64_t block_bytes = 0;   // bytes of sealed raw block files
+  size_t rollup_blocks = 0;
+  uint64_t rollup_bytes = 0;  // bytes of rollup block files
   uint64_t head_samples = 0;  // samples in the head, not yet sealed
 };
 
@@ -75,9 +87,11 @@ class EmbeddedStore final : public TimeSeriesStore {
   StoreStats stats() const;
 
  private:
+  using BlockMap = std::map<int64_t, std::vector<std::shared_ptr<BlockReader>>>;  // by window, round order
   struct SeriesState {
     SeriesKey key;
     int64_t raw_ns = 0;
+    std::vector<int64_t> rollup_ns;  // per level; 0 = forever
     std::map<int64_t, WindowHead> windows;  // by window start
   };
   // What a query reads of one window of one series.
@@ -89,19 +103,31 @@ class EmbeddedStore final : public TimeSeriesStore {
     std::vector<HeadChunk> chunks;
     std::vector<Sample> tail, late;
   };
+  // One window of one series read from a rollup block instead of raw samples.
+  struct RollupSource {
+    int64_t window = 0;
+    std::shared_ptr<BlockReader> block;
+  };
   class Cursor;
+  struct AggregatePlan;
 
   EmbeddedStore(FileSystem& fs, StoreOptions options);
   Status load();
   Status replay(uint64_t lsn, std::string_view payload);
   Result<SeriesId> register_series(SeriesKey key);
+  const RetentionRule* retention_rule(const SeriesKey& key) const;
   Status seal_through(int64_t last_window);
   Status write_manifest();
   Status write_series_index();
   Status retention_locked();
+  Status expire_blocks(BlockMap& map, int level, bool& changed, std::vector<std::string>& doomed);
   int64_t window_of(int64_t ts) const;
   int64_t cutoff(const SeriesState& s) const;
-  std::string block_name(int64_t window, uint32_t round) const;
+  int64_t rollup_cutoff(const SeriesState& s, size_t level) const;
+  std::string block_name(int64_t window, uint32_t round, int64_t resolution) const;
+  int rollup_level_for(const AggregateQuery& q) const;
+  std::vector<RollupSource> rollup_snapshot(SeriesId id, size_t level, int64_t from, int64_t to,
+                                            std::vector<WindowSource>& raw) const;
   Result<std::vector<Sample>> read_sealed(SeriesId id, int64_t window) const;
   std::vector<WindowSource> snapshot(SeriesId id, int64_t from, int64_t to) const;
   std::vector<SeriesId> select(const SeriesSelector& selector) const;
@@ -112,7 +138,8 @@ class EmbeddedStore final : public TimeSeriesStore {
   mutable std::shared_mutex mu_;
   std::vector<SeriesState> series_;
   std::unordered_map<SeriesKey, SeriesId, SeriesKeyHash> ids_;
-  std::map<int64_t, std::vector<std::shared_ptr<BlockReader>>> blocks_;  // by window, round order
+  BlockMap blocks_;                  // raw
+  std::vector<BlockMap> rollups_;    // per StoreOptions::rollup_ns level
   std::unique_ptr<HeadLog> log_;
   uint64_t sealed_lsn_ = 0;
   int64_t sealed_window_ = std::numeric_limits<int64_t>::min();

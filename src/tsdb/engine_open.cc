@@ -40,8 +40,23 @@ Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::open(FileSystem& fs, Store
   if (options.window_ns <= 0 || options.seal_grace_ns < 0) {
     return make_error(Errc::invalid_argument, "tsdb: window_ns must be > 0 and seal_grace_ns >= 0");
   }
+  for (size_t i = 0; i < options.rollup_ns.size(); ++i) {
+    int64_t w = options.rollup_ns[i];
+    if (w <= 0 || options.window_ns % w != 0 || options.window_ns / w > (int64_t{1} << 16) ||
+        (i > 0 && w <= options.rollup_ns[i - 1])) {
+      return make_error(Errc::invalid_argument,
+                        "tsdb: rollup_ns[" + std::to_string(i) + "] = " + std::to_string(w) +
+                            " must be > 0, larger than the previous one, divide window_ns and leave at most 65536 buckets per window");
+    }
+  }
   for (const auto& r : options.retention) {
-    if (r.raw_ns < 0) return make_error(Errc::invalid_argument, "tsdb: retention for '" + r.twin + "/" + r.property + "' is negative");
+    bool negative = r.raw_ns < 0 || std::any_of(r.rollup_ns.begin(), r.rollup_ns.end(), [](int64_t v) { return v < 0; });
+    if (negative) return make_error(Errc::invalid_argument, "tsdb: retention for '" + r.twin + "/" + r.property + "' is negative");
+    if (r.rollup_ns.size() > options.rollup_ns.size()) {
+      return make_error(Errc::invalid_argument, "tsdb: retention for '" + r.twin + "/" + r.property + "' names " +
+                                                    std::to_string(r.rollup_ns.size()) + " rollup ages but only " +
+                                                    std::to_string(options.rollup_ns.size()) + " rollups are configured");
+    }
   }
   std::unique_ptr<EmbeddedStore> s(new EmbeddedStore(fs, std::move(options)));
   if (auto st = s->load(); !st) return std::unexpected(std::move(st.error()).context("open tsdb " + s->opt_.dir));
@@ -58,9 +73,19 @@ int64_t EmbeddedStore::cutoff(const SeriesState& s) const {
   return s.raw_ns == 0 ? std::numeric_limits<int64_t>::min() : clock_.now_ns() - s.raw_ns;
 }
 
-std::string EmbeddedStore::block_name(int64_t window, uint32_t round) const {
-  char name[64];
-  std::snprintf(name, sizeof(name), "raw-%lld-%08u.blk", static_cast<long long>(window), round);
+int64_t EmbeddedStore::rollup_cutoff(const SeriesState& s, size_t level) const {
+  int64_t keep = level < s.rollup_ns.size() ? s.rollup_ns[level] : 0;
+  return keep == 0 ? std::numeric_limits<int64_t>::min() : clock_.now_ns() - keep;
+}
+
+std::string EmbeddedStore::block_name(int64_t window, uint32_t round, int64_t resolution) const {
+  char name[80];
+  if (resolution == 0) {
+    std::snprintf(name, sizeof(name), "raw-%lld-%08u.blk", static_cast<long long>(window), round);
+  } else {
+    std::snprintf(name, sizeof(name), "rollup%lld-%lld-%08u.blk", static_cast<long long>(resolution),
+                  static_cast<long long>(window), round);
+  }
   return name;
 }
 
@@ -123,29 +148,51 @@ Status EmbeddedStore::load() {
       IOT_TRY(fs_.remove(join_path(opt_.dir, name)));
     }
   }
+  rollups_.resize(opt_.rollup_ns.size());
+  std::vector<std::string> unconfigured;  // rollups of a resolution no longer asked for
   for (const auto& name : listed) {
     IOT_ASSIGN(auto block, BlockReader::open(fs_, join_path(opt_.dir, name)));
     for (const auto& e : block->entries()) {
       if (e.series >= series_.size()) return make_error(Errc::corruption, name + " refers to unknown series " + std::to_string(e.series));
     }
-    auto& rounds = blocks_[block->meta().window_start];
+    BlockMap* map = &blocks_;
+    if (int64_t res = block->meta().resolution; res != 0) {
+      auto it = std::find(opt_.rollup_ns.begin(), opt_.rollup_ns.end(), res);
+      if (it == opt_.rollup_ns.end()) {
+        unconfigured.push_back(block->path());
+        continue;
+      }
+      map = &rollups_[static_cast<size_t>(it - opt_.rollup_ns.begin())];
+    }
+    auto& rounds = (*map)[block->meta().window_start];
     rounds.push_back(std::move(block));
     std::sort(rounds.begin(), rounds.end(), [](const auto& a, const auto& b) { return a->meta().round < b->meta().round; });
+  }
+  if (!unconfigured.empty()) {
+    logger().info("tsdb: removing {} rollup blocks of resolutions no longer configured", unconfigured.size());
+    IOT_TRY(write_manifest());
+    for (const auto& path : unconfigured) IOT_TRY(fs_.remove(path));
+    IOT_TRY(fs_.sync_dir(opt_.dir));
   }
   IOT_ASSIGN(log_, HeadLog::open(fs_, join_path(opt_.dir, "wal"),
                                  [this](uint64_t lsn, std::string_view p) { return replay(lsn, p); }));
   return retention_locked();
 }
 
+const RetentionRule* EmbeddedStore::retention_rule(const SeriesKey& key) const {
+  for (const auto& r : opt_.retention) {
+    if (glob_match(r.twin, key.twin) && glob_match(r.property, key.property)) return &r;
+  }
+  return nullptr;
+}
+
 Result<SeriesId> EmbeddedStore::register_series(SeriesKey key) {
   auto id = static_cast<SeriesId>(series_.size());
   SeriesState st;
   st.key = key;
-  for (const auto& r : opt_.retention) {
-    if (glob_match(r.twin, key.twin) && glob_match(r.property, key.property)) {
-      st.raw_ns = r.raw_ns;
-      break;
-    }
+  if (const RetentionRule* r = retention_rule(key)) {
+    st.raw_ns = r->raw_ns;
+    st.rollup_ns = r->rollup_ns;
   }
   series_.push_back(std::move(st));
   ids_.emplace(std::move(key), id);
@@ -208,9 +255,13 @@ Status EmbeddedStore::write_manifest() {
                      (has_window ? "1" : "0") + "\nsealed_window " +
                      std::to_string(has_window ? sealed_window_ : 0) + "\nnext_round " +
                      std::to_string(next_round_) + "\n";
-  for (const auto& [w, rounds] : blocks_) {
-    for (const auto& b : rounds) text += "block " + b->path().substr(b->path().rfind('/') + 1) + "\n";
-  }
+  auto list = [&](const BlockMap& map) {
+    for (const auto& [w, rounds] : map) {
+      for (const auto& b : rounds) text += "block " + b->path().substr(b->path().rfind('/') + 1) + "\n";
+    }
+  };
+  list(blocks_);
+  for (const auto& map : rollups_) list(map);
   text += "crc " + std::to_string(crc32c(text)) + "\n";
   return fs_.write_file_atomic(join_path(opt_.dir, kManifest), text);
 }
@@ -231,6 +282,14 @@ StoreStats EmbeddedStore::stats() const {
     for (const auto& b : rounds) {
       ++st.blocks;
       st.block_bytes += b->file_bytes();
+    }
+  }
+  for (const auto& map : rollups_) {
+    for (const auto& [w, rounds] : map) {
+      for (const auto& b : rounds) {
+        ++st.rollup_blocks;
+        st.rollup_bytes += b->file_bytes();
+      }
     }
   }
   for (const auto& s : series_) {

@@ -4,79 +4,15 @@
 #include <map>
 #include <mutex>
 
-#include "tsdb/aggregate.h"
 #include "tsdb/engine.h"
+#include "tsdb/engine_cursor.h"
 
 namespace iotwins::tsdb {
 namespace {
 
 constexpr int64_t kEnd = (int64_t{1} << 62) + 1;
 
-Labels series_group(const SeriesKey& k) {
-  Labels g{{"twin", k.twin}, {"property", k.property}};
-  g.insert(g.end(), k.labels.begin(), k.labels.end());
-  return g;
-}
-
-Labels field_group(const SeriesKey& k, const std::vector<std::string>& fields) {
-  Labels g;
-  for (const auto& f : fields) {
-    std::string v;
-    if (f == "twin") {
-      v = k.twin;
-    } else if (f == "property") {
-      v = k.property;
-    } else {
-      for (const auto& [n, lv] : k.labels) {
-        if (n == f) v = lv;
-      }
-    }
-    g.emplace_back(f, std::move(v));
-  }
-  return g;
-}
-
 }  // namespace
-
-// Yields the samples of one series in [from, to), in time order, one chunk or window at a time.
-class EmbeddedStore::Cursor {
- public:
-  Cursor(std::vector<WindowSource> src, int64_t from, int64_t to)
-      : src_(std::move(src)), from_(from), to_(to) {}
-
-  // The next non-empty run; an empty span at the end.
-  Result<std::span<const Sample>> next() {
-    while (wi_ < src_.size()) {
-      WindowSource& ws = src_[wi_];
-      buf_.clear();
-      if (!ws.has_head) {
-        if (ei_ == ws.entries.size()) {
-          ++wi_;
-          ei_ = 0;
-          continue;
-        }
-        const BlockEntry& e = ws.entries[ei_++];
-        if (e.last_ts < from_ || e.first_ts >= to_) continue;
-        IOT_TRY(ws.block->decode(e, buf_));
-      } else {
-        std::vector<Sample> base;
-        for (const auto& e : ws.entries) IOT_TRY(ws.block->decode(e, base));
-        IOT_ASSIGN(buf_, merge_window(std::move(base), ws.chunks, ws.tail, ws.late));
-        ++wi_;
-      }
-      auto lo = std::lower_bound(buf_.begin(), buf_.end(), from_, [](const Sample& s, int64_t t) { return s.ts < t; });
-      auto hi = std::lower_bound(lo, buf_.end(), to_, [](const Sample& s, int64_t t) { return s.ts < t; });
-      if (lo != hi) return std::span<const Sample>(&*lo, static_cast<size_t>(hi - lo));
-    }
-    return std::span<const Sample>();
-  }
-
- private:
-  std::vector<WindowSource> src_;
-  int64_t from_, to_;
-  size_t wi_ = 0, ei_ = 0;
-  std::vector<Sample> buf_;
-};
 
 std::vector<EmbeddedStore::WindowSource> EmbeddedStore::snapshot(SeriesId id, int64_t from, int64_t to) const {
   std::vector<WindowSource> out;
@@ -136,69 +72,6 @@ Status EmbeddedStore::read(const RangeQuery& q, const RangeSink& sink) {
       IOT_ASSIGN(auto run, c.next());
       if (run.empty()) break;
       if (!sink(key, run)) return ok();
-    }
-  }
-  return ok();
-}
-
-Status EmbeddedStore::aggregate(const AggregateQuery& q, const AggregateSink& sink) {
-  if (q.from >= q.to) return make_error(Errc::invalid_argument, "aggregate: from must be before to");
-  if (q.step <= 0) return make_error(Errc::invalid_argument, "aggregate: step must be > 0");
-  if (q.aggs.empty()) return make_error(Errc::invalid_argument, "aggregate: no aggregates asked for");
-  bool keep = std::any_of(q.aggs.begin(), q.aggs.end(),
-                          [](Agg a) { return a == Agg::p50 || a == Agg::p95 || a == Agg::p99; });
-  auto bucket_of = [&](int64_t ts) { return q.from + (ts - q.from) / q.step * q.step; };
-  std::vector<double> values(q.aggs.size());
-  auto emit = [&](const Labels& g, int64_t bucket, BucketAccumulator& acc) {
-    for (size_t i = 0; i < q.aggs.size(); ++i) values[i] = acc.result(q.aggs[i]);
-    return sink(AggregateRow{g, bucket, values});
-  };
-  // Groups in key order, so results are deterministic.
-  std::map<Labels, std::vector<SeriesId>> groups;
-  {
-    std::shared_lock lock(mu_);
-    for (SeriesId id : select(q.selector)) {
-      const auto& k = series_[id].key;
-      groups[q.group_by ? field_group(k, *q.group_by) : series_group(k)].push_back(id);
-    }
-  }
-  for (const auto& [group, ids] : groups) {
-    // One series: buckets complete in order and are emitted as they close (bounded memory).
-    // Several: one accumulator per non-empty bucket of the group.
-    std::map<int64_t, BucketAccumulator> buckets;
-    BucketAccumulator current(keep);
-    int64_t current_bucket = 0;
-    bool streaming = ids.size() == 1;
-    for (SeriesId id : ids) {
-      std::vector<WindowSource> src;
-      int64_t from = 0;
-      {
-        std::shared_lock lock(mu_);
-        from = std::max(q.from, cutoff(series_[id]));
-        src = snapshot(id, from, q.to);
-      }
-      Cursor c(std::move(src), from, q.to);
-      while (true) {
-        IOT_ASSIGN(auto run, c.next());
-        if (run.empty()) break;
-        for (const auto& s : run) {
-          int64_t b = bucket_of(s.ts);
-          if (!streaming) {
-            buckets.try_emplace(b, keep).first->second.add(s);
-            continue;
-          }
-          if (b != current_bucket) {
-            if (!current.empty() && !emit(group, current_bucket, current)) return ok();
-            current.reset();
-            current_bucket = b;
-          }
-          current.add(s);
-        }
-      }
-    }
-    if (streaming && !current.empty() && !emit(group, current_bucket, current)) return ok();
-    for (auto& [b, acc] : buckets) {
-      if (!acc.empty() && !emit(group, b, acc)) return ok();
     }
   }
   return ok();

@@ -7,6 +7,7 @@
 #include "tsdb/chunk.h"
 #include "tsdb/encoding.h"
 #include "tsdb/engine.h"
+#include "tsdb/rollup.h"
 
 namespace iotwins::tsdb {
 namespace {
@@ -44,13 +45,8 @@ Status EmbeddedStore::write(std::span<const SeriesWrite> batch) {
     }
     int64_t cut = ids[i] < series_.size() ? cutoff(series_[ids[i]]) : std::numeric_limits<int64_t>::min();
     if (ids[i] >= series_.size()) {
-      for (const auto& r : opt_.retention) {
-        const auto& k = new_keys[ids[i] - series_.size()];
-        if (glob_match(r.twin, k.twin) && glob_match(r.property, k.property)) {
-          if (r.raw_ns) cut = clock_.now_ns() - r.raw_ns;
-          break;
-        }
-      }
+      const RetentionRule* r = retention_rule(new_keys[ids[i] - series_.size()]);
+      if (r && r->raw_ns) cut = clock_.now_ns() - r->raw_ns;
     }
     for (size_t j = 0; j < w.samples.size(); ++j) {
       int64_t ts = w.samples[j].ts;
@@ -124,6 +120,7 @@ Status EmbeddedStore::seal_through(int64_t last_window) {
   static auto& log = iotwins::log::get("tsdb");
   uint32_t round = next_round_++;
   std::map<int64_t, BlockWriter> writers;
+  std::vector<std::map<int64_t, BlockWriter>> rollup_writers(opt_.rollup_ns.size());
   for (SeriesId id = 0; id < series_.size(); ++id) {
     auto& windows = series_[id].windows;
     for (auto it = windows.begin(); it != windows.end() && it->first <= last_window; ++it) {
@@ -138,18 +135,31 @@ Status EmbeddedStore::seal_through(int64_t last_window) {
         size_t n = std::min(kSealChunkSamples, merged.size() - at);
         wit->second.add(id, 0, encode_chunk(std::span(merged).subspan(at, n)));
       }
+      // Rollups come from the window's final samples, so late data is always reflected.
+      for (size_t level = 0; level < opt_.rollup_ns.size(); ++level) {
+        int64_t res = opt_.rollup_ns[level];
+        auto [rit, _] = rollup_writers[level].try_emplace(it->first, BlockMeta{it->first, res, round});
+        add_rollup(rit->second, id, it->first, compute_rollup(merged, res));
+      }
     }
   }
-  std::vector<std::shared_ptr<BlockReader>> opened;
-  for (auto& [w, writer] : writers) {
-    std::string path = join_path(opt_.dir, block_name(w, round));
-    IOT_TRY(writer.write(fs_, path));
-    IOT_ASSIGN(auto reader, BlockReader::open(fs_, path));
-    opened.push_back(std::move(reader));
+  std::vector<std::pair<BlockMap*, std::shared_ptr<BlockReader>>> opened;
+  auto write_all = [&](std::map<int64_t, BlockWriter>& all, BlockMap& into, int64_t res) -> Status {
+    for (auto& [w, writer] : all) {
+      std::string path = join_path(opt_.dir, block_name(w, round, res));
+      IOT_TRY(writer.write(fs_, path));
+      IOT_ASSIGN(auto reader, BlockReader::open(fs_, path));
+      opened.emplace_back(&into, std::move(reader));
+    }
+    return ok();
+  };
+  IOT_TRY(write_all(writers, blocks_, 0));
+  for (size_t level = 0; level < opt_.rollup_ns.size(); ++level) {
+    IOT_TRY(write_all(rollup_writers[level], rollups_[level], opt_.rollup_ns[level]));
   }
   IOT_TRY(fs_.sync_dir(opt_.dir));
   IOT_TRY(write_series_index());
-  for (auto& b : opened) blocks_[b->meta().window_start].push_back(b);
+  for (auto& [map, b] : opened) (*map)[b->meta().window_start].push_back(b);
   sealed_lsn_ = log_->last_lsn();
   sealed_window_ = std::max(sealed_window_, last_window);
   IOT_TRY(write_manifest());
@@ -182,14 +192,31 @@ Status EmbeddedStore::enforce_retention() {
 Status EmbeddedStore::retention_locked() {
   bool changed = false;
   std::vector<std::string> doomed;  // removed only after the manifest stops listing them
-  for (auto wit = blocks_.begin(); wit != blocks_.end();) {
+  IOT_TRY(expire_blocks(blocks_, -1, changed, doomed));
+  for (size_t level = 0; level < rollups_.size(); ++level) {
+    IOT_TRY(expire_blocks(rollups_[level], static_cast<int>(level), changed, doomed));
+  }
+  if (!changed) return ok();
+  IOT_TRY(fs_.sync_dir(opt_.dir));
+  IOT_TRY(write_manifest());
+  for (const auto& path : doomed) IOT_TRY(fs_.remove(path));
+  return fs_.sync_dir(opt_.dir);
+}
+
+// Deletes blocks of `map` (raw when level < 0) whose every series expired, rewrites those
+// where only some did.
+Status EmbeddedStore::expire_blocks(BlockMap& map, int level, bool& changed, std::vector<std::string>& doomed) {
+  auto cut = [&](SeriesId id) {
+    return level < 0 ? cutoff(series_[id]) : rollup_cutoff(series_[id], static_cast<size_t>(level));
+  };
+  for (auto wit = map.begin(); wit != map.end();) {
     int64_t window_end = wit->first + opt_.window_ns;
     auto& rounds = wit->second;
     for (auto bit = rounds.begin(); bit != rounds.end();) {
       const auto& b = *bit;
       bool any_expired = false, any_live = false;
       for (const auto& e : b->entries()) {
-        (window_end <= cutoff(series_[e.series]) ? any_expired : any_live) = true;
+        (window_end <= cut(e.series) ? any_expired : any_live) = true;
       }
       if (!any_expired) {
         ++bit;
@@ -203,7 +230,7 @@ Status EmbeddedStore::retention_locked() {
       }
       BlockWriter writer(b->meta());
       for (const auto& e : b->entries()) {
-        if (window_end <= cutoff(series_[e.series])) continue;
+        if (window_end <= cut(e.series)) continue;
         IOT_ASSIGN(std::string chunk, b->read_chunk(e));
         writer.add(e.series, e.column, chunk);
       }
@@ -211,13 +238,9 @@ Status EmbeddedStore::retention_locked() {
       IOT_ASSIGN(*bit, BlockReader::open(fs_, b->path()));
       ++bit;
     }
-    wit = rounds.empty() ? blocks_.erase(wit) : std::next(wit);
+    wit = rounds.empty() ? map.erase(wit) : std::next(wit);
   }
-  if (!changed) return ok();
-  IOT_TRY(fs_.sync_dir(opt_.dir));
-  IOT_TRY(write_manifest());
-  for (const auto& path : doomed) IOT_TRY(fs_.remove(path));
-  return fs_.sync_dir(opt_.dir);
+  return ok();
 }
 
 }  // namespace iotwins::tsdb
