@@ -23,6 +23,9 @@ std::string_view function_name(FunctionKind kind) { return kFunctions[static_cas
 std::optional<FunctionKind> function_kind(const Value& v) {
   if (!v.is_map() || v.as_map().size() != 1) return std::nullopt;
   const std::string& key = v.as_map().front().first;
+  // Called on every map of every value tree: reject non-function keys without comparisons.
+  if (key.size() < 4 || key.size() > 20) return std::nullopt;
+  if (key[0] != 'g' && key[0] != 'c' && key[0] != 'j' && key[0] != 't') return std::nullopt;
   for (const auto& [name, kind] : kFunctions)
     if (name == key) return kind;
   return std::nullopt;

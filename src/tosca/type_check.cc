@@ -72,15 +72,6 @@ bool values_equal(const Value& a, const Value& b, std::string_view primitive) {
 
 }  // namespace
 
-std::vector<const Constraint*> Validator::constraints_of(const Schema& s) const {
-  std::vector<const Constraint*> out;
-  for (const auto& c : s.constraints) out.push_back(&c);
-  if (const TypeDef* t = data_type(s.type))
-    for (const TypeDef* x : reg_.chain(t))
-      for (const auto& c : x->constraints) out.push_back(&c);
-  return out;
-}
-
 std::optional<std::string> Validator::constraint_failure(const Constraint& c, const Value& v, const TypeDef* primitive) {
   std::string_view prim = primitive != nullptr ? std::string_view(primitive->name) : std::string_view("string");
   auto cmp = [&](const Value& arg) -> std::optional<int> {
@@ -257,11 +248,16 @@ void Validator::check_value(const Value& v, const Schema& s, const std::string& 
     if (!v.is_map()) return mismatch("a map of the properties of " + type->name);
     check_assignments(v, reg_.properties(type), v.mark(), path, what + " (" + type->name + ")", false);
   }
-  for (const Constraint* c : constraints_of(s)) {
-    if (auto why = constraint_failure(*c, v, prim))
+  // The use's constraints, then every data type's in the chain (no list built: this runs for
+  // every value of every template).
+  auto enforce = [&](const Constraint& c) {
+    if (auto why = constraint_failure(c, v, prim))
       error(Code::constraint_violation, v.mark(), path,
-            what + ": " + *why + " (" + std::string(constraint_op_name(c->op)) + " constraint)");
-  }
+            what + ": " + *why + " (" + std::string(constraint_op_name(c.op)) + " constraint)");
+  };
+  for (const auto& c : s.constraints) enforce(c);
+  for (const TypeDef* t : reg_.chain(type))
+    for (const auto& c : t->constraints) enforce(c);
 }
 
 void Validator::check_assignments(const Value& values, const PropertyDefs& defs, const Mark& owner_mark,

@@ -73,7 +73,6 @@ class Validator {
                          const std::string& path, const std::string& owner, bool attributes);
   // nullptr if the value passes, else a description of the failure.
   std::optional<std::string> constraint_failure(const Constraint& c, const Value& v, const TypeDef* primitive);
-  std::vector<const Constraint*> constraints_of(const Schema& s) const;
 
   // -- validate_inputs.cc --
   void check_inputs();

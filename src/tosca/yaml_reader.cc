@@ -135,10 +135,10 @@ class EventReader {
           std::string text_value(reinterpret_cast<const char*>(event.data.scalar.value), event.data.scalar.length);
           Value v = typed_scalar(std::move(text_value), reinterpret_cast<const char*>(event.data.scalar.tag),
                                  event.data.scalar.style);
-          v.set_mark(m);
+          v.set_mark(std::move(m));
           bool plain = event.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
           bool empty = plain && event.data.scalar.length == 0;
-          if (count(m, 1)) deliver(std::move(v), anchor(event.data.scalar.anchor), 1, plain, empty);
+          if (count(v.mark(), 1)) deliver(std::move(v), anchor(event.data.scalar.anchor), 1, plain, empty);
           break;
         }
         case YAML_ALIAS_EVENT: {
