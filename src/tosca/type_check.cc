@@ -303,7 +303,7 @@ void Validator::check_constraint_args(const std::vector<Constraint>& cs, const T
       case ConstraintOp::less_than:
       case ConstraintOp::less_or_equal:
         if (!comparable(c.arg))
-          bad(std::string(constraint_op_name(c.op)) + " " + c.arg.to_string() + " is not a " + std::string(p) + " value");
+          bad(std::string(constraint_op_name(c.op)) + " `" + c.arg.to_string() + "` is not a value of type " + std::string(p));
         break;
       case ConstraintOp::in_range:
         if (c.arg.is_list() && c.arg.as_list().size() == 2) {
@@ -313,7 +313,7 @@ void Validator::check_constraint_args(const std::vector<Constraint>& cs, const T
           if (p == "range") {
             if (!lo.is_int() || !(hi.is_int() || hi_unbounded)) bad("in_range for a range takes integer bounds");
           } else if (!comparable(lo) || (!hi_unbounded && !comparable(hi))) {
-            bad("in_range bounds " + c.arg.to_string() + " are not " + std::string(p) + " values");
+            bad("in_range bounds " + c.arg.to_string() + " are not values of type " + std::string(p));
           } else if (!hi_unbounded && p != "string") {
             auto a = ordered(lo, p), b = ordered(hi, p);
             if (a && b) {
@@ -326,7 +326,7 @@ void Validator::check_constraint_args(const std::vector<Constraint>& cs, const T
       case ConstraintOp::valid_values:
         if (c.arg.is_list())
           for (const auto& x : c.arg.as_list())
-            if (!comparable(x)) bad("valid value " + x.to_string() + " is not a " + std::string(p) + " value");
+            if (!comparable(x)) bad("valid value `" + x.to_string() + "` is not a value of type " + std::string(p));
         break;
       case ConstraintOp::pattern:
         if (c.arg.is_string()) {

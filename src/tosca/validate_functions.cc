@@ -202,7 +202,7 @@ void Validator::check_functions(const Value& v, const FnContext& ctx, const std:
     case FunctionKind::get_nodes_of_type: {
       const Value& t = args.is_list() && args.as_list().size() == 1 ? args.as_list()[0] : args;
       if (!t.is_string()) return bad("takes a node type name");
-      require_type(Family::node, t.as_string(), v.mark(), fpath, "get_nodes_of_type:");
+      require_type(Family::node, t.as_string(), v.mark(), fpath, "the argument of get_nodes_of_type");
       return;
     }
     case FunctionKind::get_artifact: {

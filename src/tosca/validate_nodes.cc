@@ -69,7 +69,7 @@ void Validator::check_node_templates() {
   for (size_t i = 0; i < nodes.size(); ++i) {
     const NodeTemplate& n = nodes[i];
     std::string owner = "node template `" + n.name + "`";
-    const TypeDef* type = require_type(Family::node, n.type, n.type_mark, child_path(n.path, "type"), "node type");
+    const TypeDef* type = require_type(Family::node, n.type, n.type_mark, child_path(n.path, "type"), "the type of node template `" + n.name + "`");
     r_.node_types[i] = type;
     for (const auto& d : n.directives)
       if (d != "substitute" && d != "select" && d != "substitutable" && d != "selectable")

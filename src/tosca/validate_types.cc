@@ -11,24 +11,25 @@ const TypeDef* Validator::require_type(Family family, const std::string& name, c
   if (const TypeDef* t = reg_.find(family, name)) return t;
   if (auto colon = name.find(':'); colon != std::string::npos && name.compare(0, colon, "tosca") != 0) {
     error(Code::unknown_namespace, mark, path,
-          what + " `" + name + "` uses the namespace prefix `" + name.substr(0, colon) +
-              "`, which no import declares with that namespace_prefix (or it has no such type)");
+          "`" + name + "` uses the namespace prefix `" + name.substr(0, colon) +
+              "`, which no import declares as its namespace_prefix, or whose file has no such type (" + what + ")");
     return nullptr;
   }
   if (const TypeDef* other = reg_.find_any(name)) {
     error(Code::wrong_type_family, mark, path,
-          what + " `" + name + "` is a " + std::string(family_name(other->family)) + ", not a " +
-              std::string(family_name(family)));
+          "`" + name + "` is a " + std::string(family_name(other->family)) + ", but a " +
+              std::string(family_name(family)) + " is needed here (" + what + ")");
     return nullptr;
   }
-  error(Code::unknown_type, mark, path, what + " `" + name + "` is not a defined " + std::string(family_name(family)));
+  error(Code::unknown_type, mark, path,
+        "`" + name + "` is not a defined " + std::string(family_name(family)) + " (" + what + ")");
   return nullptr;
 }
 
 void Validator::check_schema(const Schema& s, const Mark& fallback, const std::string& path) {
   if (s.type.empty()) return;
   const Mark& m = s.type_mark.line > 0 ? s.type_mark : fallback;
-  const TypeDef* t = require_type(Family::data, s.type, m, child_path(path, "type"), "type");
+  const TypeDef* t = require_type(Family::data, s.type, m, child_path(path, "type"), "the type at " + path);
   if (t != nullptr) {
     check_constraint_args(s.constraints, t, child_path(path, "constraints"));
     const TypeDef* prim = reg_.primitive_of(t);
@@ -69,7 +70,7 @@ void Validator::check_type_definitions(const ServiceFile& file) {
     std::string what = std::string(family_name(t.family)) + " `" + t.name + "`";
     if (!t.derived_from.empty()) {
       const TypeDef* parent = require_type(t.family, t.derived_from, t.derived_mark, child_path(t.path, "derived_from"),
-                                           what + " derives from");
+                                           "the parent of " + what);
       if (parent != nullptr) {
         auto chain = reg_.chain(&t);
         const TypeDef* last = chain.back();
@@ -106,7 +107,7 @@ void Validator::check_type_definitions(const ServiceFile& file) {
       if (t.key_schema) check_schema(*t.key_schema, t.mark, child_path(t.path, "key_schema"));
     }
     for (const auto& [cname, c] : t.capabilities) {
-      require_type(Family::capability, c.type, c.type_mark, child_path(c.path, "type"), "capability type");
+      require_type(Family::capability, c.type, c.type_mark, child_path(c.path, "type"), "the type of capability `" + c.name + "`");
       check_property_defs(c.properties, false);
       check_property_defs(c.attributes, true);
       for (const auto& src : c.valid_source_types)
@@ -129,7 +130,7 @@ void Validator::check_type_definitions(const ServiceFile& file) {
         continue;
       }
       if (!idef.type.empty())
-        require_type(Family::interface, idef.type, idef.type_mark, child_path(idef.path, "type"), "interface type");
+        require_type(Family::interface, idef.type, idef.type_mark, child_path(idef.path, "type"), "the type of interface `" + idef.name + "`");
       check_property_defs(idef.input_defs, false);
       for (const auto& [on, op] : idef.operations) check_property_defs(op.input_defs, false);
     }
