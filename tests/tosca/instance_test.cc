@@ -197,5 +197,61 @@ topology_template:
   EXPECT_EQ(app->layer, 1u);
 }
 
+TEST(InstanceRuntime, OperationOutputsArtifactsAndHostAttributes) {
+  auto report = validate(Source::from_text(R"yaml(
+tosca_definitions_version: tosca_simple_yaml_1_3
+topology_template:
+  node_templates:
+    vm:
+      type: tosca.nodes.Compute
+      attributes: {private_address: 10.0.0.5}
+    app:
+      type: tosca.nodes.SoftwareComponent
+      requirements: [{host: vm}]
+      artifacts:
+        pkg: {type: tosca.artifacts.File, file: dist/app.tar.gz}
+      interfaces:
+        Standard:
+          create: install.sh
+          configure:
+            implementation: configure.sh
+            inputs:
+              pid: {get_operation_output: [SELF, Standard, create, pid]}
+              archive: {get_artifact: [SELF, pkg]}
+              address: {get_attribute: [HOST, private_address]}
+              url: {concat: ["http://", {get_attribute: [HOST, private_address]}, ":8080"]}
+)yaml"));
+  ASSERT_TRUE(report.ok()) << report.to_text();
+  const NodeInstance* app = report.instance->find("app");
+  ASSERT_NE(app, nullptr);
+  const OperationInstance* configure = nullptr;
+  for (const auto& op : app->operations)
+    if (op.name == "configure") configure = &op;
+  ASSERT_NE(configure, nullptr);
+  EXPECT_EQ(app->deferred.size(), 4u);
+  RuntimeLookup lookup = [](const RuntimeRef& ref) -> std::optional<Value> {
+    if (ref.kind == RuntimeRef::Kind::operation_output && ref.node == "app" && ref.interface == "Standard" &&
+        ref.operation == "create" && ref.name == "pid")
+      return Value(int64_t{4242});
+    return std::nullopt;
+  };
+  auto eval = [&](std::string_view input) {
+    return report.instance->evaluate(*configure->inputs.find(input), EvalScope{"app"}, lookup);
+  };
+  ASSERT_TRUE(eval("pid"));
+  EXPECT_EQ(eval("pid")->as_int(), 4242);
+  // Nothing reported for the artifact: its file as written in the template.
+  EXPECT_EQ(eval("archive")->as_string(), "dist/app.tar.gz");
+  // Not reported by the run time: the host's initial value from the template.
+  EXPECT_EQ(eval("address")->as_string(), "10.0.0.5");
+  EXPECT_EQ(eval("url")->as_string(), "http://10.0.0.5:8080");
+  RuntimeLookup nothing = [](const RuntimeRef&) -> std::optional<Value> { return std::nullopt; };
+  auto missing = report.instance->evaluate(*configure->inputs.find("pid"), EvalScope{"app"}, nothing);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message().find("pid"), std::string::npos);
+  auto bad_scope = report.instance->evaluate(*configure->inputs.find("pid"), EvalScope{"ghost"}, lookup);
+  EXPECT_FALSE(bad_scope);
+}
+
 }  // namespace
 }  // namespace iotwins::tosca
