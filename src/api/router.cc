@@ -1,5 +1,6 @@
 #include "api/router.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "api/problem.h"
@@ -108,6 +109,7 @@ Response Router::dispatch(Request& request) const {
     if (m.allowed.empty()) {
       return problem(404, "not_found", "Not Found", "no route for " + request.path);
     }
+    std::sort(m.allowed.begin(), m.allowed.end());
     std::string allow;
     for (Method a : m.allowed) allow += (allow.empty() ? "" : ", ") + std::string(to_string(a));
     Response r = problem(405, "method_not_allowed", "Method Not Allowed",

@@ -1,6 +1,6 @@
 // FileSystem: every module that must survive crashes and full disks (wal, tsdb, buffers,
 // metadata files) does its file I/O through this interface, so tests can inject torn writes,
-// failing fsync and ENOSPC (see tests/core/fault_fs.h).
+// failing fsync and ENOSPC (see src/testing/fault_fs.h).
 #pragma once
 
 #include <cstdint>

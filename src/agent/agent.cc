@@ -1,0 +1,212 @@
+#include "agent/agent.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <random>
+
+#include "agent/identity.h"
+#include "api/http_client.h"
+#include "api/routes.h"
+#include "core/fs.h"
+#include "core/log.h"
+#include "core/signals.h"
+#include "model/json.h"
+#include "sysinfo/sysinfo.h"
+
+namespace iotwins::agent {
+namespace {
+
+spdlog::logger& logger() {
+  static auto& log = log::get("agent");
+  return log;
+}
+
+model::NodeFacts to_model(const sysinfo::HostFacts& f) {
+  model::NodeFacts out;
+  out.hostname = f.hostname;
+  out.os = f.os;
+  out.kernel = f.kernel;
+  out.arch = f.arch;
+  out.cpu_model = f.cpu_model;
+  out.cores = f.cores;
+  out.memory_bytes = f.memory_bytes;
+  out.disk_bytes = f.disk_bytes;
+  for (const auto& g : f.gpus) out.gpus.push_back({g.vendor, g.model, g.memory_bytes});
+  out.can_run_containers = f.can_run_containers;
+  out.has_bubblewrap = f.has_bubblewrap;
+  return out;
+}
+
+model::NodeKpis to_model(const sysinfo::Kpis& k) {
+  return {k.cpu_percent,     k.load1,           k.memory_used_bytes, k.memory_available_bytes,
+          k.disk_used_bytes, k.disk_free_bytes, k.net_rx_rate,       k.net_tx_rate};
+}
+
+Result<std::map<std::string, std::string>> parse_labels(const std::vector<std::string>& items) {
+  std::map<std::string, std::string> labels;
+  for (const auto& item : items) {
+    size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return make_error(Errc::invalid_argument, "label '" + item + "' must be key=value");
+    }
+    labels[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  IOT_TRY(model::validate_labels(labels));
+  return labels;
+}
+
+// Exponential backoff with full jitter: 0.5 s, 1 s, 2 s … capped, so a fleet that lost the
+// server does not come back in lockstep.
+std::chrono::milliseconds backoff(int attempt, std::chrono::milliseconds cap) {
+  static thread_local std::mt19937 rng{std::random_device{}()};
+  int64_t base = std::min<int64_t>(cap.count(), 500LL << std::min(attempt, 10));
+  return std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(base / 2, base)(rng));
+}
+
+class Agent {
+ public:
+  explicit Agent(const Config& c) : config_(c) {}
+
+  int run() {
+    data_dir_ = config_.str("data-dir");
+    if (auto st = fs_.create_dirs(data_dir_); !st) return fail(st.error());
+    auto level = model::parse_level(config_.str("level"));
+    if (!level) return fail(level.error(), 2);
+    auto labels = parse_labels(config_.list("labels"));
+    if (!labels) return fail(labels.error(), 2);
+    auto facts = probe_.facts(data_dir_);
+    if (!facts) return fail(facts.error());
+
+    reg_.level = *level;
+    reg_.labels = *labels;
+    reg_.facts = to_model(*facts);
+    reg_.name = config_.str("name").empty() ? facts->hostname : config_.str("name");
+    reg_.parent = config_.str("parent");
+    reg_.agent_version = api::build_info().version;
+    if (auto id = load_identity(fs_, data_dir_)) {
+      reg_.id = id->node_id;
+    } else if (id.error().code() != Errc::not_found) {
+      return fail(id.error());
+    }
+
+    api::ClientOptions copts;
+    copts.ca_file = config_.str("ca-file");
+    copts.request_timeout = std::chrono::seconds(10);
+    auto client = api::HttpClient::create(config_.str("server"), copts);
+    if (!client) return fail(client.error(), 2);
+    client_ = std::move(*client);
+    interval_ = config_.duration("heartbeat-interval");
+
+    logger().info("agent starting: level {}, server {}, data in {}{}", config_.str("level"),
+                  client_->base_url(), data_dir_, reg_.id.empty() ? "" : ", node " + reg_.id);
+    loop();
+    logger().info("stopped");
+    return 0;
+  }
+
+ private:
+  int fail(const Error& e, int code = 1) {
+    logger().error("{}", e.message());
+    return code;
+  }
+
+  // Registers when needed, then heartbeats every interval; reacts to signals at once.
+  void loop() {
+    int attempt = 0;
+    bool registered = false;
+    std::chrono::milliseconds wait{0};
+    for (;;) {
+      if (wait_for_termination(wait)) return;
+      Status st = registered ? heartbeat() : register_node();
+      if (st) {
+        registered = true;
+        attempt = 0;
+        wait = interval_;
+        continue;
+      }
+      if (st.error().code() == Errc::not_found) {
+        logger().warn("the server does not know node {}: registering again", reg_.id);
+        registered = false;
+        wait = std::chrono::milliseconds(0);
+        continue;
+      }
+      if (st.error().code() == Errc::invalid_argument) {
+        logger().error("{}", st.error().message());
+      } else {
+        logger().warn("{} (retrying)", st.error().message());
+      }
+      wait = backoff(attempt++, std::max(interval_, std::chrono::milliseconds(1000)));
+    }
+  }
+
+  Status register_node() {
+    auto res = client_->request(api::Method::POST, "/api/v1/nodes", model::to_json(reg_).dump());
+    if (!res) return std::unexpected(res.error());
+    if (!res->ok()) return std::unexpected(api::error_from_response(*res, "register"));
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(res->body);
+    } catch (const nlohmann::json::exception& e) {
+      return make_error(Errc::unavailable, std::string("register: the server answered badly: ") + e.what());
+    }
+    auto node = model::node_from_json(j);
+    if (!node) return std::unexpected(node.error());
+    if (node->id != reg_.id) {
+      IOT_TRY(save_identity(fs_, data_dir_, {node->id, client_->base_url()}));
+      logger().info("registered as node {}", node->id);
+    } else {
+      logger().info("registered again as node {}", node->id);
+    }
+    reg_.id = node->id;
+    return ok();
+  }
+
+  Status heartbeat() {
+    model::Heartbeat hb;
+    hb.sent_ns = SystemClock::instance().now_ns();
+    if (auto k = probe_.sample(data_dir_, SystemClock::instance())) {
+      hb.kpis = to_model(*k);
+    } else {
+      logger().debug("KPI sample failed: {}", k.error().message());
+    }
+    auto res = client_->request(api::Method::PUT, "/api/v1/nodes/" + reg_.id + "/heartbeat",
+                                model::to_json(hb).dump());
+    if (!res) return std::unexpected(res.error());
+    if (!res->ok()) return std::unexpected(api::error_from_response(*res, "heartbeat"));
+    return ok();
+  }
+
+  const Config& config_;
+  PosixFileSystem& fs_ = PosixFileSystem::instance();
+  sysinfo::Probe probe_;
+  std::string data_dir_;
+  model::NodeRegistration reg_;
+  std::unique_ptr<api::HttpClient> client_;
+  std::chrono::milliseconds interval_{5000};
+};
+
+}  // namespace
+
+ConfigSpec config_spec() {
+  ConfigSpec spec("agent", "Runs the node agent: registers this machine with the server and "
+                           "heartbeats its resource usage; later also its data plane and tasks.");
+  spec.add_common();
+  spec.add({.name = "server", .default_value = "http://127.0.0.1:8470",
+            .help = "URL of the iotwins server"});
+  spec.add({.name = "level", .type = ConfigType::choice, .default_value = "edge",
+            .help = "the node's level in the continuum", .choices = {"iot", "edge", "cloud"}});
+  spec.add({.name = "data-dir", .default_value = "./iotwins-data/agent",
+            .help = "where the agent keeps its state (its node id, buffers)"});
+  spec.add({.name = "name", .help = "display name (default: the hostname)"});
+  spec.add({.name = "parent", .help = "node id of the agent this one sends data to (default: the server)"});
+  spec.add({.name = "labels", .type = ConfigType::list, .help = "key=value labels for placement, e.g. site=plant-1"});
+  spec.add({.name = "heartbeat-interval", .type = ConfigType::duration, .default_value = "5s",
+            .help = "how often to report to the server"});
+  spec.add({.name = "ca-file", .help = "CA certificate to verify an https:// server"});
+  return spec;
+}
+
+int run(const Config& config) { return Agent(config).run(); }
+
+}  // namespace iotwins::agent

@@ -1,0 +1,57 @@
+// /healthz, /readyz, /metrics, /api/v1/version.
+#include <nlohmann/json.hpp>
+
+#include "api/problem.h"
+#include "api/routes.h"
+#include "core/metrics.h"
+
+#ifndef IOTWINS_VERSION
+#define IOTWINS_VERSION "0.0.0"
+#endif
+#ifndef IOTWINS_GIT_COMMIT
+#define IOTWINS_GIT_COMMIT "unknown"
+#endif
+#ifndef IOTWINS_BUILD_TYPE
+#define IOTWINS_BUILD_TYPE "unknown"
+#endif
+
+namespace iotwins::api {
+
+BuildInfo build_info() {
+  return {IOTWINS_VERSION, IOTWINS_GIT_COMMIT, IOTWINS_BUILD_TYPE, "g++ " __VERSION__};
+}
+
+void add_system_routes(Router& router, const Services& services) {
+  router.add(Method::GET, "/healthz", [](Request&) {
+    return json_response(200, {{"status", "ok"}});
+  }, {.summary = "liveness: the process answers"});
+
+  router.add(Method::GET, "/readyz", [services](Request&) {
+    std::string missing = services.readiness ? services.readiness() : "";
+    if (!missing.empty()) return json_response(503, {{"status", "not ready"}, {"waiting_for", missing}});
+    return json_response(200, {{"status", "ready"}});
+  }, {.summary = "readiness: every component is up"});
+
+  router.add(Method::GET, "/metrics", [](Request&) {
+    Response r;
+    r.content_type = "text/plain; version=0.0.4";
+    r.body = metrics::Registry::global().render();
+    return r;
+  }, {.summary = "Prometheus metrics"});
+
+  router.add(Method::GET, "/api/v1/version", [](Request&) {
+    BuildInfo b = build_info();
+    return json_response(200, {{"version", b.version},
+                               {"git_commit", b.git_commit},
+                               {"build_type", b.build_type},
+                               {"compiler", b.compiler},
+                               {"api", "v1"}});
+  }, {.summary = "version and build of the server"});
+}
+
+void add_server_routes(Router& router, const Services& services) {
+  add_system_routes(router, services);
+  add_node_routes(router, services);
+}
+
+}  // namespace iotwins::api

@@ -1,0 +1,133 @@
+// iotwins nodes [ls] | show ID | drain ID | undrain ID
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+#include "cli/client.h"
+#include "cli/command.h"
+#include "cli/table.h"
+
+namespace iotwins::cli {
+namespace {
+
+using nlohmann::json;
+
+std::string cpu_cell(const json& n) {
+  if (!n.contains("kpis") || n["kpis"].is_null()) return "-";
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.0f%%", n["kpis"].value("cpu_percent", 0.0));
+  return buf;
+}
+
+int list(api::HttpClient& client, const Config& c) {
+  auto r = call(client, api::Method::GET, "/api/v1/nodes");
+  if (!r) return report("nodes", r.error());
+  if (c.str("output") == "json") {
+    std::printf("%s\n", (*r)["items"].dump(2).c_str());
+    return 0;
+  }
+  Table t({"ID", "NAME", "LEVEL", "STATE", "LAST SEEN", "ARCH", "CORES", "MEMORY", "CPU", "PARENT"});
+  for (const auto& n : (*r)["items"]) {
+    const json& f = n["facts"];
+    t.add({n.value("id", ""), n.value("name", ""), n.value("level", ""), n.value("state", ""),
+           human_age_ms(n.value("last_seen_age_ms", int64_t{0})) + " ago", f.value("arch", ""),
+           std::to_string(f.value("cores", 0)), human_bytes(static_cast<double>(f.value("memory_bytes", uint64_t{0}))),
+           cpu_cell(n), n.value("parent", "").empty() ? "-" : n.value("parent", "")});
+  }
+  std::fputs(t.render().c_str(), stdout);
+  if ((*r)["items"].empty()) std::printf("(no nodes yet: start one with 'iotwins agent --server %s')\n",
+                                         client.base_url().c_str());
+  return 0;
+}
+
+int show(api::HttpClient& client, const Config& c, const std::string& id) {
+  auto r = call(client, api::Method::GET, "/api/v1/nodes/" + api::percent_encode(id));
+  if (!r) return report("nodes show", r.error());
+  if (c.str("output") == "json") {
+    std::printf("%s\n", r->dump(2).c_str());
+    return 0;
+  }
+  const json& n = *r;
+  const json& f = n["facts"];
+  std::printf("Node %s (%s)\n", n.value("id", "").c_str(), n.value("name", "").c_str());
+  std::printf("  level      %s\n  state      %s (last seen %s ago)\n", n.value("level", "").c_str(),
+              n.value("state", "").c_str(), human_age_ms(n.value("last_seen_age_ms", int64_t{0})).c_str());
+  std::printf("  parent     %s\n", n.value("parent", "").empty() ? "(server)" : n.value("parent", "").c_str());
+  std::printf("  host       %s, %s, kernel %s\n", f.value("hostname", "").c_str(), f.value("os", "").c_str(),
+              f.value("kernel", "").c_str());
+  std::printf("  cpu        %d × %s (%s)\n", f.value("cores", 0), f.value("cpu_model", "").c_str(),
+              f.value("arch", "").c_str());
+  std::printf("  memory     %s\n  disk       %s\n",
+              human_bytes(static_cast<double>(f.value("memory_bytes", uint64_t{0}))).c_str(),
+              human_bytes(static_cast<double>(f.value("disk_bytes", uint64_t{0}))).c_str());
+  for (const auto& g : f.value("gpus", json::array())) {
+    std::printf("  gpu        %s %s\n", g.value("vendor", "").c_str(), g.value("model", "").c_str());
+  }
+  std::printf("  runtimes   containers: %s, sandbox (bubblewrap): %s\n",
+              f.value("can_run_containers", false) ? "yes" : "no", f.value("has_bubblewrap", false) ? "yes" : "no");
+  std::string labels;
+  for (auto it = n["labels"].begin(); it != n["labels"].end(); ++it) {
+    labels += (labels.empty() ? "" : ", ") + it.key() + "=" + it.value().get<std::string>();
+  }
+  std::printf("  labels     %s\n", labels.empty() ? "-" : labels.c_str());
+  if (n.contains("kpis") && !n["kpis"].is_null()) {
+    const json& k = n["kpis"];
+    std::printf("  KPIs       cpu %.1f%%, load %.2f, memory used %s (available %s), disk used %s (free %s),\n"
+                "             net rx %s/s tx %s/s\n",
+                k.value("cpu_percent", 0.0), k.value("load1", 0.0),
+                human_bytes(k.value("memory_used_bytes", 0.0)).c_str(),
+                human_bytes(k.value("memory_available_bytes", 0.0)).c_str(),
+                human_bytes(k.value("disk_used_bytes", 0.0)).c_str(),
+                human_bytes(k.value("disk_free_bytes", 0.0)).c_str(),
+                human_bytes(k.value("net_rx_rate", 0.0)).c_str(), human_bytes(k.value("net_tx_rate", 0.0)).c_str());
+  }
+  return 0;
+}
+
+int drain(api::HttpClient& client, const std::string& id, bool enable) {
+  auto r = call(client, api::Method::POST,
+                "/api/v1/nodes/" + api::percent_encode(id) + "/drain?enable=" + (enable ? "true" : "false"));
+  if (!r) return report(enable ? "nodes drain" : "nodes undrain", r.error());
+  std::printf("node %s is %s\n", id.c_str(), r->value("state", "").c_str());
+  return 0;
+}
+
+}  // namespace
+
+int run_nodes(std::span<const std::string> args) {
+  ConfigSpec spec("nodes",
+                  "Lists the machines of the continuum, or acts on one:\n"
+                  "  iotwins nodes [ls]        every node with level, state and last-seen age\n"
+                  "  iotwins nodes show ID     one node with its facts and live KPIs\n"
+                  "  iotwins nodes drain ID    place no new tasks there (undrain ID reverts)",
+                  "[ls | show ID | drain ID | undrain ID] [flags]");
+  add_client_flags(spec).positional("VERB [ID]", "ls (default), show, drain or undrain, and a node id");
+  Parsed p = parse_or_exit(spec, args);
+  if (p.exit_code >= 0) return p.exit_code;
+  const auto& pos = p.command.positional;
+  std::string verb = pos.empty() ? "ls" : pos[0];
+  auto need_id = [&]() -> bool {
+    if (pos.size() == 2) return true;
+    std::fprintf(stderr, "iotwins nodes %s: needs exactly one node id (see 'iotwins nodes --help')\n", verb.c_str());
+    return false;
+  };
+  if (verb != "ls" && verb != "show" && verb != "drain" && verb != "undrain") {
+    std::fprintf(stderr, "iotwins nodes: unknown verb '%s' (allowed: ls, show, drain, undrain)\n", verb.c_str());
+    return 2;
+  }
+  if (verb == "ls" && pos.size() > 1) {
+    std::fprintf(stderr, "iotwins nodes ls: takes no arguments\n");
+    return 2;
+  }
+  if (verb != "ls" && !need_id()) return 2;
+  auto client = make_client(p.command.config);
+  if (!client) {
+    std::fprintf(stderr, "iotwins nodes: %s\n", client.error().message().c_str());
+    return 2;
+  }
+  if (verb == "ls") return list(**client, p.command.config);
+  if (verb == "show") return show(**client, p.command.config, pos[1]);
+  return drain(**client, pos[1], verb == "drain");
+}
+
+}  // namespace iotwins::cli

@@ -1,0 +1,225 @@
+// iotwins up: everything on one machine for a first run. Each component is its own process
+// (the real binary in another role), its output in <data-dir>/logs/, restarted if it dies,
+// stopped cleanly on Ctrl-C. Today: the server and an edge agent; the brokers, the IoT and
+// cloud agents, the simulated plant and the example chain join as their issues land.
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "cli/client.h"
+#include "cli/command.h"
+#include "core/fs.h"
+#include "core/log.h"
+#include "core/process.h"
+#include "core/signals.h"
+
+namespace iotwins::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Component {
+  std::string name;
+  std::vector<std::string> args;
+  std::string log_path;
+  Process process;
+  int restarts = 0;
+};
+
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::string tail_of(const std::string& path, size_t lines) {
+  std::ifstream in(path);
+  std::vector<std::string> all;
+  for (std::string line; std::getline(in, line);) all.push_back(line);
+  std::string out;
+  for (size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) out += "    " + all[i] + "\n";
+  return out;
+}
+
+Status start(Component& c) {
+  ProcessOptions o;
+  o.argv = {self_executable()};
+  o.argv.insert(o.argv.end(), c.args.begin(), c.args.end());
+  o.stdout_path = c.log_path;
+  o.stderr_path = "stdout";
+  IOT_ASSIGN(c.process, Process::spawn(o));
+  return ok();
+}
+
+class Up {
+ public:
+  explicit Up(const Config& c) : config_(c), data_dir_(c.str("data-dir")) {}
+
+  int run() {
+    auto t0 = Clock::now();
+    if (config_.boolean("fresh")) {
+      std::error_code ec;
+      std::filesystem::remove_all(data_dir_, ec);
+      if (ec) return fail("cannot remove " + data_dir_ + ": " + ec.message());
+      std::printf("  fresh start: removed %s\n", data_dir_.c_str());
+    }
+    auto& fs = PosixFileSystem::instance();
+    if (auto st = fs.create_dirs(join_path(data_dir_, "logs")); !st) return fail(st.error().message());
+    std::printf("iotwins up — starting the continuum on this machine (data in %s)\n", data_dir_.c_str());
+
+    // 1. The server.
+    std::string server_dir = join_path(data_dir_, "server");
+    (void)fs.remove(join_path(server_dir, "server.url"));
+    auto& server = add("server", {"server", "--listen", config_.str("listen"), "--data-dir", server_dir,
+                                  "--log-level", config_.str("log-level")});
+    auto step = Clock::now();
+    if (auto st = start(server); !st) return fail(st.error().message());
+    auto url = wait_for_server(server, server_dir);
+    if (!url) return fail(url.error().message());
+    url_ = *url;
+    std::printf("  ✓ server          %-28s %5.1fs\n", url_.c_str(), since(step));
+
+    // 2. The agents.
+    step = Clock::now();
+    auto& edge = add("agent-edge", {"agent", "--level", "edge", "--server", url_, "--data-dir",
+                                    join_path(data_dir_, "agent-edge"), "--name", "edge-1",
+                                    "--heartbeat-interval", "2s", "--log-level", config_.str("log-level")});
+    if (auto st = start(edge); !st) return fail(st.error().message());
+    if (auto st = wait_for_nodes(1); !st) return fail(st.error().message());
+    std::printf("  ✓ edge agent      registered and ready        %5.1fs\n", since(step));
+
+    summary(since(t0));
+    int code = supervise();
+    shutdown();
+    return code;
+  }
+
+ private:
+  Component& add(std::string name, std::vector<std::string> args) {
+    components_.push_back(std::make_unique<Component>());
+    Component& c = *components_.back();
+    c.log_path = join_path(join_path(data_dir_, "logs"), name + ".log");
+    c.name = std::move(name);
+    c.args = std::move(args);
+    return c;
+  }
+
+  int fail(const std::string& message) {
+    std::fprintf(stderr, "iotwins up: %s\n", message.c_str());
+    shutdown();
+    return 1;
+  }
+
+  Result<std::string> wait_for_server(Component& server, const std::string& dir) {
+    auto& fs = PosixFileSystem::instance();
+    auto deadline = Clock::now() + std::chrono::seconds(30);
+    while (Clock::now() < deadline) {
+      if (auto text = fs.read_file(join_path(dir, "server.url")); text && !text->empty()) {
+        std::string url = text->substr(0, text->find('\n'));
+        return url;
+      }
+      if (!server.process.running()) {
+        std::string log = tail_of(server.log_path, 5);
+        std::string hint;
+        if (log.find("cannot listen") != std::string::npos) {
+          hint = "\n  another process uses " + config_.str("listen") +
+                 ": stop it (is another 'iotwins up' running?) or choose a free address with\n"
+                 "  'iotwins up --listen 127.0.0.1:8471'";
+        }
+        return make_error(Errc::unavailable, "the server did not start (" +
+                                                 server.process.exit_status()->to_string() + "):\n" + log + hint);
+      }
+      if (wait_for_termination(std::chrono::milliseconds(50))) {
+        return make_error(Errc::cancelled, "interrupted");
+      }
+    }
+    return make_error(Errc::timeout, "the server did not become ready within 30 s; see " + server.log_path);
+  }
+
+  Status wait_for_nodes(size_t count) {
+    auto client = api::HttpClient::create(url_);
+    if (!client) return std::unexpected(client.error());
+    auto deadline = Clock::now() + std::chrono::seconds(30);
+    while (Clock::now() < deadline) {
+      auto r = call(**client, api::Method::GET, "/api/v1/nodes?state=ready");
+      if (r && (*r)["items"].size() >= count) return ok();
+      for (auto& c : components_) {
+        if (!c->process.running()) {
+          return make_error(Errc::unavailable, c->name + " stopped (" + c->process.exit_status()->to_string() +
+                                                   "):\n" + tail_of(c->log_path, 5));
+        }
+      }
+      if (wait_for_termination(std::chrono::milliseconds(100))) return make_error(Errc::cancelled, "interrupted");
+    }
+    return make_error(Errc::timeout, "the agents did not register within 30 s; see " + data_dir_ + "/logs");
+  }
+
+  void summary(double seconds) {
+    std::printf("\nReady in %.1f s.\n\n", seconds);
+    std::printf("  Running\n");
+    std::printf("    server       %s   (REST API %s/api/v1, metrics %s/metrics)\n", url_.c_str(), url_.c_str(), url_.c_str());
+    for (const auto& c : components_) {
+      std::printf("    %-12s pid %-7d log %s\n", c->name.c_str(), c->process.pid(), c->log_path.c_str());
+    }
+    std::printf("\n  Data         %s   (iotwins up --fresh starts over)\n", data_dir_.c_str());
+    std::printf("\n  Try next (in another terminal)\n");
+    std::printf("    build/bin/iotwins nodes --server %s\n", url_.c_str());
+    std::printf("    build/bin/iotwins nodes show <ID> --server %s\n", url_.c_str());
+    std::printf("    curl %s/api/v1/version\n", url_.c_str());
+    std::printf("    curl %s/metrics\n", url_.c_str());
+    std::printf("    build/bin/iotwins --help\n");
+    std::printf("\n  Ctrl-C stops everything.\n");
+    std::fflush(stdout);
+  }
+
+  // Waits for Ctrl-C/SIGTERM; restarts a component that dies, with a growing pause.
+  int supervise() {
+    for (;;) {
+      if (auto sig = wait_for_termination(std::chrono::milliseconds(500))) {
+        std::printf("\nstopping (signal %d)…\n", *sig);
+        return 0;
+      }
+      for (auto& c : components_) {
+        if (c->process.running()) continue;
+        auto st = c->process.exit_status();
+        int delay_s = std::min(30, 1 << std::min(c->restarts, 5));
+        std::fprintf(stderr, "iotwins up: %s stopped (%s); restarting in %d s (see %s)\n", c->name.c_str(),
+                     st ? st->to_string().c_str() : "?", delay_s, c->log_path.c_str());
+        if (wait_for_termination(std::chrono::seconds(delay_s))) return 0;
+        ++c->restarts;
+        if (auto s = start(*c); !s) std::fprintf(stderr, "iotwins up: %s\n", s.error().message().c_str());
+      }
+    }
+  }
+
+  // Agents first (they report to the server), then the server.
+  void shutdown() {
+    for (auto it = components_.rbegin(); it != components_.rend(); ++it) {
+      auto& c = **it;
+      if (c.process.pid() <= 0 || !c.process.running()) continue;
+      ExitStatus st = c.process.stop(std::chrono::seconds(10));
+      std::printf("  stopped %-12s (%s)\n", c.name.c_str(), st.to_string().c_str());
+    }
+  }
+
+  const Config& config_;
+  std::string data_dir_;
+  std::string url_;
+  std::vector<std::unique_ptr<Component>> components_;
+};
+
+}  // namespace
+
+int run_up(std::span<const std::string> args) {
+  ConfigSpec spec("up", "Starts everything on this machine for a first run: the server and a node "
+                        "agent, each its own process, restarted if it dies; Ctrl-C stops them all.");
+  spec.add_common();
+  spec.add({.name = "data-dir", .default_value = "./iotwins-data", .help = "where every component keeps its state and logs"});
+  spec.add({.name = "listen", .default_value = "127.0.0.1:8470", .help = "the server's address"});
+  spec.add({.name = "fresh", .type = ConfigType::boolean, .default_value = "false", .help = "delete the data dir first"});
+  Parsed p = parse_or_exit(spec, args);
+  if (p.exit_code >= 0) return p.exit_code;
+  return Up(p.command.config).run();
+}
+
+}  // namespace iotwins::cli

@@ -1,0 +1,40 @@
+// CLI commands: one file per command (Nomad style). A command has a name, a one-line summary
+// for `iotwins --help`, and a run function taking its arguments (after the command name).
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+
+namespace iotwins::cli {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(std::span<const std::string> args);
+};
+
+// Parses args against spec, handles --help (prints, returns 0) and errors (one line on stderr,
+// returns 2), initialises logging. Returns nullopt-like via `exit_code` when the caller must stop.
+struct Parsed {
+  ParsedCommand command;
+  int exit_code = -1;  // >= 0: stop and return this
+};
+Parsed parse_or_exit(const ConfigSpec& spec, std::span<const std::string> args);
+
+// Adds --server, --output and --ca-file: every command that talks to a server has them.
+ConfigSpec& add_client_flags(ConfigSpec& spec);
+
+int run_nodes(std::span<const std::string> args);
+int run_version(std::span<const std::string> args);
+int run_up(std::span<const std::string> args);
+int run_server(std::span<const std::string> args);
+int run_agent(std::span<const std::string> args);
+
+// Every command, in the order `iotwins --help` lists them.
+std::span<const Command> commands();
+int main(int argc, char** argv);
+
+}  // namespace iotwins::cli

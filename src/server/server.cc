@@ -1,0 +1,92 @@
+#include "server/server.h"
+
+#include "api/http_server.h"
+#include "api/routes.h"
+#include "core/fs.h"
+#include "core/log.h"
+#include "core/signals.h"
+#include "resource/node_registry.h"
+#include "storage/database.h"
+
+namespace iotwins::server {
+
+ConfigSpec config_spec() {
+  ConfigSpec spec("server", "Runs the control plane: REST API, node registry and, as they land, "
+                            "scheduler, orchestrator, twins and the time-series store.");
+  spec.add_common();
+  spec.add({.name = "listen", .default_value = "127.0.0.1:8470",
+            .help = "address to serve HTTP on (host:port; port 0 picks a free one)"});
+  spec.add({.name = "data-dir", .default_value = "./iotwins-data/server",
+            .help = "where the server keeps all its state"});
+  spec.add({.name = "workers", .type = ConfigType::integer, .default_value = "4",
+            .help = "threads running request handlers", .min = 1, .max = 256});
+  spec.add({.name = "max-body", .type = ConfigType::size, .default_value = "1MiB",
+            .help = "largest request body accepted by default"});
+  spec.add({.name = "heartbeat-timeout", .type = ConfigType::duration, .default_value = "15s",
+            .help = "a node with no heartbeat for this long is unreachable"});
+  spec.add({.name = "down-timeout", .type = ConfigType::duration, .default_value = "5m",
+            .help = "a node silent for this long is down (its tasks may move)"});
+  spec.add({.name = "tls-cert", .help = "PEM certificate chain: serve HTTPS"});
+  spec.add({.name = "tls-key", .help = "PEM private key of --tls-cert"});
+  spec.add({.name = "tls-client-ca", .help = "require client certificates signed by this CA (mTLS)"});
+  return spec;
+}
+
+int run(const Config& config) {
+  auto& log = log::get("server");
+  auto& fs = PosixFileSystem::instance();
+  const std::string data_dir = config.str("data-dir");
+  if (auto st = fs.create_dirs(data_dir); !st) {
+    log.error("{}", st.error().message());
+    return 1;
+  }
+  auto db = storage::open_sqlite(join_path(data_dir, "metadata.db"));
+  if (!db) {
+    log.error("{}", db.error().message());
+    return 1;
+  }
+  resource::RegistryOptions reg_options{config.duration("heartbeat-timeout"), config.duration("down-timeout")};
+  auto nodes = resource::NodeRegistry::open(**db, SystemClock::instance(), reg_options);
+  if (!nodes) {
+    log.error("{}", nodes.error().message());
+    return 1;
+  }
+
+  api::Services services;
+  services.clock = &SystemClock::instance();
+  services.nodes = nodes->get();
+  services.readiness = [] { return std::string(); };
+  api::Router router;
+  api::add_server_routes(router, services);
+
+  api::ServerOptions http;
+  http.listen = config.str("listen");
+  http.worker_threads = static_cast<int>(config.integer("workers"));
+  http.max_body_bytes = config.size("max-body");
+  http.tls_cert_file = config.str("tls-cert");
+  http.tls_key_file = config.str("tls-key");
+  http.tls_client_ca_file = config.str("tls-client-ca");
+  if (http.tls_cert_file.empty() != http.tls_key_file.empty()) {
+    log.error("--tls-cert and --tls-key go together");
+    return 2;
+  }
+  auto server = api::HttpServer::start(http, router);
+  if (!server) {
+    log.error("{}", server.error().message());
+    return 1;
+  }
+  std::string url = std::string((*server)->tls() ? "https://" : "http://") + (*server)->address();
+  // Tests and `iotwins up` read the real address from here (the port may have been 0).
+  if (auto st = fs.write_file_atomic(join_path(data_dir, "server.url"), url + "\n"); !st) {
+    log.warn("{}", st.error().message());
+  }
+  log.info("iotwins server ready at {} (data in {})", url, data_dir);
+
+  int sig = wait_for_termination().value_or(0);
+  log.info("signal {} received: shutting down", sig);
+  (*server)->stop();
+  log.info("stopped");
+  return 0;
+}
+
+}  // namespace iotwins::server
