@@ -11,7 +11,7 @@ help:
 	@echo "make build     build build/bin/iotwins and the tests"
 	@echo "make sanitize  build with ASan+UBSan in build-asan and run every test"
 	@echo "make bench     run every benchmark quickly (bench/run --list)"
-	@echo "make fuzz      build the libFuzzer targets with clang in build-fuzz"
+	@echo "make fuzz      build the libFuzzer targets with clang 16 in build-fuzz"
 
 setup:
 	@scripts/setup
@@ -42,7 +42,7 @@ bench: setup
 	@for name in $$(bench/run --list | cut -f1); do bench/run $$name --quick || exit 1; done
 
 fuzz: setup
-	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DIOTWINS_FUZZ=ON \
+	CC=clang-16 CXX=clang++-16 cmake -S . -B build-fuzz -G Ninja -DIOTWINS_FUZZ=ON \
 	  -DIOTWINS_BUILD_TESTS=OFF -DIOTWINS_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build build-fuzz -j $(JOBS)
 
