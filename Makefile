@@ -2,6 +2,9 @@
 JOBS ?= $(shell nproc)
 BUILD_DIR := build
 CTEST_ARGS ?=
+# ccache hits across clones in other directories (CI builds a fresh clone each time).
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 
 .PHONY: setup configure build test run sanitize bench fuzz clean help
 
