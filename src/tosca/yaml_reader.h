@@ -13,7 +13,7 @@ namespace iotwins::tosca {
 
 struct YamlLimits {
   size_t max_bytes = 16 << 20;      // one file
-  size_t max_nodes = 2'000'000;     // after alias expansion (defeats "billion laughs")
+  size_t max_nodes = 500'000;       // after alias expansion (defeats "billion laughs"); ~12x a 1,000-node template
   size_t max_depth = 128;
 };
 

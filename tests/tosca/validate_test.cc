@@ -137,5 +137,17 @@ topology_template:
   EXPECT_EQ(mapped.summary.files.back(), "<input>");
 }
 
+TEST(Validate, StopsListingAtTheErrorLimit) {
+  std::string text = "tosca_definitions_version: tosca_simple_yaml_1_3\ntopology_template:\n  node_templates:\n";
+  for (int i = 0; i < 10; ++i)
+    text += "    n" + std::to_string(i) + ": {type: tosca.nodes.Compute, properties: {colour: red}}\n";
+  ValidateOptions options;
+  options.max_errors = 3;
+  auto report = validate(Source::from_text(text), Value::map(), options);
+  ASSERT_EQ(report.diagnostics.size(), 4u) << report.to_text();
+  EXPECT_EQ(report.diagnostics.back().code, Code::too_many_errors);
+  EXPECT_EQ(report.diagnostics[0].code, Code::unknown_property);
+}
+
 }  // namespace
 }  // namespace iotwins::tosca
