@@ -149,5 +149,15 @@ TEST(Validate, StopsListingAtTheErrorLimit) {
   EXPECT_EQ(report.diagnostics[0].code, Code::unknown_property);
 }
 
+TEST(Examples, EveryExampleTemplateValidates) {
+  std::string dir = std::string(IOTWINS_SOURCE_DIR) + "/examples/tosca";
+  ValidateOptions options;
+  options.load.import_map["https://example.org/tosca-types/"] = dir + "/indigo";
+  for (const char* name : {"press_line_maintenance.yaml", "wordpress_1_0.yaml", "indigo/slurm_cluster.yaml"}) {
+    auto report = validate(Source::file(dir + "/" + name), Value::map(), options);
+    EXPECT_TRUE(report.ok()) << name << "\n" << report.to_text();
+  }
+}
+
 }  // namespace
 }  // namespace iotwins::tosca
