@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <bit>
 #include <mutex>
+#include <unordered_map>
 
 #include "core/log.h"
 #include "tsdb/chunk.h"
@@ -23,7 +24,8 @@ Status EmbeddedStore::write(std::span<const SeriesWrite> batch) {
   // Validate everything before changing anything.
   std::vector<SeriesId> ids(batch.size());
   std::vector<SeriesKey> new_keys;
-  std::string record;
+  std::unordered_map<SeriesKey, SeriesId, SeriesKeyHash> pending;  // new keys of this batch
+  size_t record_bytes = 20;
   for (size_t i = 0; i < batch.size(); ++i) {
     const auto& w = batch[i];
     auto it = ids_.find(w.key);
@@ -38,9 +40,12 @@ Status EmbeddedStore::write(std::span<const SeriesWrite> batch) {
       if (it != ids_.end()) {
         ids[i] = it->second;
       } else {
-        auto pending = std::find(new_keys.begin(), new_keys.end(), key);
-        ids[i] = static_cast<SeriesId>(series_.size() + static_cast<size_t>(pending - new_keys.begin()));
-        if (pending == new_keys.end()) new_keys.push_back(std::move(key));
+        auto [pit, fresh] = pending.try_emplace(key, static_cast<SeriesId>(series_.size() + new_keys.size()));
+        ids[i] = pit->second;
+        if (fresh) {
+          record_bytes += 20 + encode_key(key).size();
+          new_keys.push_back(std::move(key));
+        }
       }
     }
     int64_t cut = ids[i] < series_.size() ? cutoff(series_[ids[i]]) : std::numeric_limits<int64_t>::min();
@@ -48,6 +53,7 @@ Status EmbeddedStore::write(std::span<const SeriesWrite> batch) {
       const RetentionRule* r = retention_rule(new_keys[ids[i] - series_.size()]);
       if (r && r->raw_ns) cut = clock_.now_ns() - r->raw_ns;
     }
+    record_bytes += 20 + 16 * w.samples.size();
     for (size_t j = 0; j < w.samples.size(); ++j) {
       int64_t ts = w.samples[j].ts;
       if (ts < -kMaxAbsTs || ts > kMaxAbsTs || ts < cut) {
@@ -58,6 +64,10 @@ Status EmbeddedStore::write(std::span<const SeriesWrite> batch) {
       }
     }
   }
+  // Sized once up front: the record of a large batch is megabytes, and regrowing it would
+  // copy it several times.
+  std::string record;
+  record.reserve(record_bytes);
   put_varint(record, new_keys.size());
   for (size_t k = 0; k < new_keys.size(); ++k) {
     put_varint(record, series_.size() + k);
@@ -83,16 +93,18 @@ Status EmbeddedStore::write(std::span<const SeriesWrite> batch) {
   for (size_t i = 0; i < batch.size(); ++i) {
     auto& windows = series_[ids[i]].windows;
     WindowHead* head = nullptr;
-    int64_t head_window = 0;
+    int64_t head_start = 0, head_end = 0;  // the current window, so most samples need no division
+    int64_t newest = max_ts_;
     for (const auto& s : batch[i].samples) {
-      int64_t w = window_of(s.ts);
-      if (head == nullptr || w != head_window) {
-        head = &windows[w];
-        head_window = w;
+      if (head == nullptr || s.ts < head_start || s.ts >= head_end) {
+        head_start = window_of(s.ts);
+        head_end = head_start + opt_.window_ns;
+        head = &windows[head_start];
       }
       head->append(s, lsn);
-      max_ts_ = std::max(max_ts_, s.ts);
+      newest = std::max(newest, s.ts);
     }
+    max_ts_ = newest;
   }
   // Seal every window that ended more than the grace period before the newest sample.
   if (max_ts_ - opt_.seal_grace_ns >= std::numeric_limits<int64_t>::min() + opt_.window_ns) {

@@ -51,8 +51,10 @@ std::vector<Sample> overlay(const std::vector<Sample>& bottom, const std::vector
 Result<std::vector<Sample>> merge_window(std::vector<Sample> base, const std::vector<HeadChunk>& chunks,
                                          const std::vector<Sample>& tail, const std::vector<Sample>& late) {
   std::vector<Sample> head;
+  head.reserve(chunks.size() * kHeadChunkSamples + tail.size());
   for (const auto& c : chunks) IOT_TRY(decode_chunk(*c.bytes, head));
   head.insert(head.end(), tail.begin(), tail.end());
+  if (base.empty() && late.empty()) return head;  // the common case: nothing to overlay
   std::vector<Sample> merged = overlay(base, head);
   if (late.empty()) return merged;
   std::vector<Sample> l = late;

@@ -84,12 +84,13 @@ Status HeadLog::open_active() {
 }
 
 Result<uint64_t> HeadLog::append(std::string_view payload, bool sync) {
-  std::string frame;
-  frame.reserve(8 + payload.size());
-  put_u32(frame, static_cast<uint32_t>(payload.size()));
-  put_u32(frame, crc32c(payload));
-  frame.append(payload);
-  IOT_TRY(active_->append(frame));
+  // Header and payload go out as two appends rather than one copied frame: records of large
+  // batches are megabytes. A crash between them leaves a torn tail, which open() cuts.
+  std::string header;
+  put_u32(header, static_cast<uint32_t>(payload.size()));
+  put_u32(header, crc32c(payload));
+  IOT_TRY(active_->append(header));
+  IOT_TRY(active_->append(payload));
   if (sync) IOT_TRY(active_->sync());
   return next_lsn_++;
 }
