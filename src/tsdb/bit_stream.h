@@ -11,6 +11,11 @@ namespace iotwins::tsdb {
 
 class BitWriter {
  public:
+  BitWriter() = default;
+  // Starts the output with `prefix` zero bytes (room for a header the caller fills in) and
+  // reserves room for about `expect_bytes` more.
+  BitWriter(size_t prefix, size_t expect_bytes) : out_(prefix, '\0') { out_.reserve(prefix + expect_bytes); }
+
   // Appends the low `n` bits of `bits` (0 <= n <= 64), most significant first.
   void write(uint64_t bits, int n) {
     if (n == 0) return;
@@ -34,19 +39,23 @@ class BitWriter {
   uint64_t bit_count() const { return out_.size() * 8 + static_cast<uint64_t>(used_); }
 
   // The bytes written, the last one padded with zero bits.
+  // Leaves the writer empty.
   std::string finish() {
-    std::string out = out_;
     uint64_t acc = acc_;
     for (int i = 0; i < (used_ + 7) / 8; ++i) {
-      out.push_back(static_cast<char>(acc >> 56));
+      out_.push_back(static_cast<char>(acc >> 56));
       acc <<= 8;
     }
-    return out;
+    acc_ = 0;
+    used_ = 0;
+    return std::move(out_);
   }
 
  private:
   void flush_word() {
-    for (int i = 0; i < 8; ++i) out_.push_back(static_cast<char>(acc_ >> (56 - 8 * i)));
+    char b[8];
+    for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(acc_ >> (56 - 8 * i));
+    out_.append(b, 8);
     acc_ = 0;
     used_ = 0;
   }

@@ -157,14 +157,17 @@ bool to_decimal(double v, int e, int64_t& r) {
 int pick_decimal_exp(std::span<const Sample> s) {
   int e = 0;
   int64_t r = 0;
-  for (const auto& x : s) {
-    if (!std::isfinite(x.value)) return -1;
-    while (!to_decimal(x.value, e, r)) {
+  size_t raised_at = 0;  // values before this index were checked with a smaller exponent only
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (!std::isfinite(s[i].value)) return -1;
+    while (!to_decimal(s[i].value, e, r)) {
       if (++e > kMaxDecimalExp) return -1;
+      raised_at = i;
     }
   }
-  for (const auto& x : s) {
-    if (!to_decimal(x.value, e, r)) return -1;
+  // Exact at e does not imply exact at a larger e in binary floating point: recheck those.
+  for (size_t i = 0; i < raised_at; ++i) {
+    if (!to_decimal(s[i].value, e, r)) return -1;
   }
   return e;
 }
@@ -215,7 +218,8 @@ void decode_decimal(BitReader& r, Sample* out, uint32_t n, int e) {
 size_t chunk_size(const ChunkHeader& h) { return kChunkHeaderBytes + h.payload_bytes; }
 
 std::string encode_chunk(std::span<const Sample> samples) {
-  BitWriter w;
+  // The payload is written after room for the header, so the chunk is built in one buffer.
+  BitWriter w(kChunkHeaderBytes, samples.size() * 3 + 16);
   uint8_t unit_exp = pick_ts_unit(samples);
   encode_timestamps(w, samples, kTsUnits[unit_exp]);
   int e = pick_decimal_exp(samples);
@@ -225,23 +229,21 @@ std::string encode_chunk(std::span<const Sample> samples) {
   } else {
     encode_xor(w, samples);
   }
-  std::string payload = w.finish();
-  std::string out;
-  out.reserve(kChunkHeaderBytes + payload.size());
-  put_u32(out, 0);
-  put_u32(out, static_cast<uint32_t>(payload.size()));
-  put_u32(out, static_cast<uint32_t>(samples.size()));
-  out.push_back(static_cast<char>(kVersion));
-  out.push_back(static_cast<char>(codec));
-  out.push_back(static_cast<char>(e >= 0 ? e : 0));
-  out.push_back(static_cast<char>(unit_exp));
-  put_u64(out, static_cast<uint64_t>(samples.front().ts));
-  put_u64(out, static_cast<uint64_t>(samples.back().ts));
-  out += payload;
+  std::string out = w.finish();
+  std::string header;
+  header.reserve(kChunkHeaderBytes);
+  put_u32(header, 0);
+  put_u32(header, static_cast<uint32_t>(out.size() - kChunkHeaderBytes));
+  put_u32(header, static_cast<uint32_t>(samples.size()));
+  header.push_back(static_cast<char>(kVersion));
+  header.push_back(static_cast<char>(codec));
+  header.push_back(static_cast<char>(e >= 0 ? e : 0));
+  header.push_back(static_cast<char>(unit_exp));
+  put_u64(header, static_cast<uint64_t>(samples.front().ts));
+  put_u64(header, static_cast<uint64_t>(samples.back().ts));
+  out.replace(0, kChunkHeaderBytes, header);
   uint32_t crc = crc32c(std::string_view(out).substr(4));
-  std::string crc_bytes;
-  put_u32(crc_bytes, crc);
-  out.replace(0, 4, crc_bytes);
+  for (int i = 0; i < 4; ++i) out[static_cast<size_t>(i)] = static_cast<char>(crc >> (8 * i));
   return out;
 }
 

@@ -78,15 +78,19 @@ Status EmbeddedStore::write(std::span<const SeriesWrite> batch) {
     put_varint(record, ids[i]);
     put_varint(record, batch[i].samples.size());
     size_t at = record.size();
-    record.resize(at + 16 * batch[i].samples.size());
-    char* p = record.data() + at;
-    for (const auto& s : batch[i].samples) {
-      auto ts = static_cast<uint64_t>(s.ts);
-      auto v = std::bit_cast<uint64_t>(s.value);
-      for (int b = 0; b < 8; ++b) p[b] = static_cast<char>(ts >> (8 * b));
-      for (int b = 0; b < 8; ++b) p[8 + b] = static_cast<char>(v >> (8 * b));
-      p += 16;
-    }
+    const auto samples = batch[i].samples;
+    // No zero-fill: every byte of the new range is written here.
+    record.resize_and_overwrite(at + 16 * samples.size(), [&](char* base, size_t n) {
+      char* p = base + at;
+      for (const auto& s : samples) {
+        auto ts = static_cast<uint64_t>(s.ts);
+        auto v = std::bit_cast<uint64_t>(s.value);
+        for (int b = 0; b < 8; ++b) p[b] = static_cast<char>(ts >> (8 * b));
+        for (int b = 0; b < 8; ++b) p[8 + b] = static_cast<char>(v >> (8 * b));
+        p += 16;
+      }
+      return n;
+    });
   }
   IOT_ASSIGN(uint64_t lsn, log_->append(record, opt_.sync_writes));
   for (auto& key : new_keys) IOT_TRY(register_series(std::move(key)));
