@@ -107,7 +107,7 @@ class IamStore {
   // --- API tokens ---
   Result<Issued<ApiToken>> create_api_token(const Subject& subject, const std::string& name,
                                             std::chrono::seconds ttl = std::chrono::seconds(0));
-  // The subject a valid token acts for; records its last use.
+  // The subject a valid token acts for; records its last use (to the minute).
   Result<Subject> authenticate_api_token(const std::string& token);
   Status revoke_api_token(const std::string& id);
   Result<std::vector<ApiToken>> list_api_tokens(const Subject& subject) const;
