@@ -6,6 +6,7 @@
 
 #include "iam/jwt.h"
 #include "iam/secret_file.h"
+#include "testing/fault_fs.h"
 
 namespace iotwins::iam {
 namespace {
@@ -55,6 +56,23 @@ TEST_F(KeyRingTest, RotationKeepsPreviousKeysVerifying) {
   auto reopened = std::move(*KeyRing::open(fs_, dir_, {.keep_previous = 2}));
   EXPECT_EQ(reopened->current().kid(), ring->current().kid());
   EXPECT_EQ(reopened->verification_keys().to_jwks(), keys.to_jwks());
+}
+
+TEST_F(KeyRingTest, FailedRotationLeavesTheRingAsItWas) {
+  FaultInjectingFileSystem faulty(fs_);
+  auto ring = std::move(*KeyRing::open(faulty, dir_));
+  std::string before = ring->current().kid();
+  faulty.fail_next_syncs(1);
+  auto r = ring->rotate();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), Errc::io_error);
+  EXPECT_EQ(ring->current().kid(), before);
+  // After a power cut at that moment the ring loads with the old key current.
+  faulty.simulate_crash();
+  auto reopened = KeyRing::open(fs_, dir_);
+  ASSERT_TRUE(reopened) << reopened.error().to_string();
+  EXPECT_EQ((*reopened)->current().kid(), before);
+  EXPECT_EQ((*reopened)->verification_keys().size(), 1u);
 }
 
 TEST_F(KeyRingTest, CorruptKeyFileIsReportedWithItsPath) {

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 
 #include "iam/authorizer.h"
 #include "iam/encoding.h"
@@ -213,6 +215,23 @@ TEST_F(StoreTest, JoinTokensAreOneTimeAndExpire) {
   clock_.advance(10min);
   EXPECT_NE(store_->consume_join_token(late.secret, "edge-3").error().message().find("expired"), std::string::npos);
   EXPECT_EQ(store_->consume_join_token("iot_pat_x", "edge-4").error().code(), Errc::unauthenticated);
+}
+
+TEST_F(StoreTest, ConcurrentJoinsWithOneTokenAdmitOneNode) {
+  ASSERT_TRUE(store_->create_group("edge", ""));
+  auto join = *store_->create_join_token("edge", "user:admin", 1h);
+  std::atomic<int> admitted{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = store_->consume_join_token(join.secret, "edge-" + std::to_string(i));
+      (r ? admitted : refused)++;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(admitted.load(), 1);
+  EXPECT_EQ(refused.load(), 7);
 }
 
 TEST_F(StoreTest, DeletingAUserRemovesEverythingItHeld) {
