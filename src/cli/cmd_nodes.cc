@@ -5,6 +5,7 @@
 
 #include "cli/client.h"
 #include "cli/command.h"
+#include "cli/nodes.h"
 #include "cli/table.h"
 
 namespace iotwins::cli {
@@ -99,20 +100,23 @@ int run_nodes(std::span<const std::string> args) {
                   "Lists the machines of the continuum, or acts on one:\n"
                   "  iotwins nodes [ls]        every node with level, state and last-seen age\n"
                   "  iotwins nodes show ID     one node with its facts and live KPIs\n"
-                  "  iotwins nodes drain ID    place no new tasks there (undrain ID reverts)",
-                  "[ls | show ID | drain ID | undrain ID] [flags]");
-  add_client_flags(spec).positional("VERB [ID]", "ls (default), show, drain or undrain, and a node id");
+                  "  iotwins nodes drain ID    place no new tasks there (undrain ID reverts)\n"
+                  "  iotwins nodes plan FILE   dry-run the scheduler: where would these requests go, or\n"
+                  "                            why not (FILE: requests, optionally nodes; else live nodes)",
+                  "[ls | show ID | drain ID | undrain ID | plan FILE] [flags]");
+  add_client_flags(spec).positional("VERB [ARG]", "ls (default), show, drain, undrain (with a node id) or plan (with a file)");
   Parsed p = parse_or_exit(spec, args);
   if (p.exit_code >= 0) return p.exit_code;
   const auto& pos = p.command.positional;
   std::string verb = pos.empty() ? "ls" : pos[0];
   auto need_id = [&]() -> bool {
     if (pos.size() == 2) return true;
-    std::fprintf(stderr, "iotwins nodes %s: needs exactly one node id (see 'iotwins nodes --help')\n", verb.c_str());
+    std::fprintf(stderr, "iotwins nodes %s: needs exactly one %s (see 'iotwins nodes --help')\n", verb.c_str(),
+                 verb == "plan" ? "file" : "node id");
     return false;
   };
-  if (verb != "ls" && verb != "show" && verb != "drain" && verb != "undrain") {
-    std::fprintf(stderr, "iotwins nodes: unknown verb '%s' (allowed: ls, show, drain, undrain)\n", verb.c_str());
+  if (verb != "ls" && verb != "show" && verb != "drain" && verb != "undrain" && verb != "plan") {
+    std::fprintf(stderr, "iotwins nodes: unknown verb '%s' (allowed: ls, show, drain, undrain, plan)\n", verb.c_str());
     return 2;
   }
   if (verb == "ls" && pos.size() > 1) {
@@ -120,6 +124,7 @@ int run_nodes(std::span<const std::string> args) {
     return 2;
   }
   if (verb != "ls" && !need_id()) return 2;
+  if (verb == "plan") return run_nodes_plan(p.command.config, pos[1]);
   auto client = make_client(p.command.config);
   if (!client) {
     std::fprintf(stderr, "iotwins nodes: %s\n", client.error().message().c_str());

@@ -30,6 +30,8 @@ ConfigSpec& add_client_flags(ConfigSpec& spec);
 int run_nodes(std::span<const std::string> args);
 int run_version(std::span<const std::string> args);
 int run_up(std::span<const std::string> args);
+int run_models(std::span<const std::string> args);
+int run_simulate(std::span<const std::string> args);
 int run_server(std::span<const std::string> args);
 int run_agent(std::span<const std::string> args);
 
