@@ -38,13 +38,16 @@ Result<std::optional<BootstrapAdmin>> IamStore::ensure_admin() {
   BootstrapAdmin admin{"admin", base64url_encode(raw)};
   IOT_ASSIGN(std::string hash, hash_password(admin.password, options_.password_params));
   int64_t now = clock_.now_ns();
-  IOT_TRY(db_.transaction([&](storage::Database& tx) -> Status {
+  auto created = db_.transaction([&](storage::Database& tx) -> Status {
     IOT_TRY(tx.execute("INSERT INTO iam_users (name, password_hash, created_ns) VALUES (?1, ?2, ?3)",
                        {admin.user, hash, now}));
     IOT_TRY(tx.execute("INSERT INTO iam_bindings (role, subject, scope, created_ns) VALUES ('admin', ?1, '*', ?2)",
                        {Subject{SubjectKind::user, admin.user}.to_string(), now}));
     return ok();
-  }));
+  });
+  // Another server sharing the database made it first: that one shows the password.
+  if (!created && created.error().code() == Errc::conflict) return std::optional<BootstrapAdmin>();
+  IOT_TRY(created);
   logger().warn("first start: created user \"admin\" with an admin role on all groups");
   return std::optional<BootstrapAdmin>(std::move(admin));
 }
