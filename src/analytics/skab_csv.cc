@@ -58,8 +58,11 @@ Result<LabelledSeries> parse_csv(std::string_view text, const std::string& path)
       for (size_t c = 1; c < n_cols; ++c) {
         std::string name(trim(fields[c]));
         if (name == "anomaly") {
+          // A second label column would be neither label nor feature: rows would write before their start.
+          if (anomaly_col >= 0) return fail(line_no, 1, "column 'anomaly' appears twice");
           anomaly_col = static_cast<int>(c);
         } else if (name == "changepoint") {
+          if (changepoint_col >= 0) return fail(line_no, 1, "column 'changepoint' appears twice");
           changepoint_col = static_cast<int>(c);
         } else {
           feature_of[c] = static_cast<int>(out.columns.size());

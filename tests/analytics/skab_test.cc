@@ -40,6 +40,17 @@ TEST(SkabCsv, ErrorsNameFileLineAndColumn) {
   EXPECT_FALSE(parse_csv("datetime;anomaly\n", "f.csv").has_value());
 }
 
+// Found by fuzz_skab_csv (fuzz/skab_csv/crashes/duplicate_anomaly_column.csv): the first of two
+// label columns was treated as a feature with index -1 and written before the row's start.
+TEST(SkabCsv, RefusesRepeatedLabelColumns) {
+  auto anomaly = parse_csv(";anomaly;;anomaly;\n0;0;;;", "f.csv");
+  ASSERT_FALSE(anomaly.has_value());
+  EXPECT_EQ(anomaly.error().message(), "f.csv:1:1: column 'anomaly' appears twice");
+  auto changepoint = parse_csv("datetime;changepoint;a;changepoint\nt;0;1;0\n", "f.csv");
+  ASSERT_FALSE(changepoint.has_value());
+  EXPECT_EQ(changepoint.error().message(), "f.csv:1:1: column 'changepoint' appears twice");
+}
+
 TEST(SkabCounts, MetricsFollowThePublishedFormulas) {
   Counts c{.tp = 8, .fp = 2, .fn = 4, .tn = 86};
   EXPECT_DOUBLE_EQ(c.f1(), 8.0 / (8 + 3));
