@@ -31,6 +31,7 @@ struct Services {
 
 void add_system_routes(Router& router, const Services& services);
 void add_node_routes(Router& router, const Services& services);
+void add_template_routes(Router& router, const Services& services);
 
 // Every route of the server's API.
 void add_server_routes(Router& router, const Services& services);

@@ -1,6 +1,7 @@
 // /healthz, /readyz, /metrics, /api/v1/version.
 #include <nlohmann/json.hpp>
 
+#include "api/openapi.h"
 #include "api/problem.h"
 #include "api/routes.h"
 #include "core/metrics.h"
@@ -52,6 +53,11 @@ void add_system_routes(Router& router, const Services& services) {
 void add_server_routes(Router& router, const Services& services) {
   add_system_routes(router, services);
   add_node_routes(router, services);
+  add_template_routes(router, services);
+  // Last, so the document lists every route (itself included, through the router reference).
+  router.add(Method::GET, "/api/v1/openapi.json", [&router](Request&) {
+    return json_response(200, openapi_document(router, build_info().version));
+  }, {.summary = "this API as an OpenAPI 3.0 document"});
 }
 
 }  // namespace iotwins::api

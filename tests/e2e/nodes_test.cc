@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <fstream>
+
 #include "api/http_client.h"
 #include "harness.h"
 
@@ -172,6 +174,30 @@ TEST_F(NodesTest, BadRequestsGetProblemJson) {
   ASSERT_TRUE(metrics);
   EXPECT_NE(metrics->body.find("iotwins_http_requests_total"), std::string::npos);
   EXPECT_EQ(nodes().size(), 0u);  // none of it registered anything
+}
+
+}  // namespace
+}  // namespace iotwins::e2e
+
+namespace iotwins::e2e {
+namespace {
+
+// docs/api/openapi.json is the served document, byte for byte (as pretty JSON): regenerate it with
+//   curl -s http://127.0.0.1:8470/api/v1/openapi.json | python3 -m json.tool --indent 2 > docs/api/openapi.json
+TEST(OpenApi, TheCommittedDocumentIsTheServedOne) {
+  std::string dir = temp_dir("openapi");
+  ServerDaemon server(dir);
+  server.start();
+  nlohmann::json served = server.get("/api/v1/openapi.json");
+  ASSERT_TRUE(served.is_object());
+  EXPECT_EQ(served["openapi"], "3.0.3");
+  EXPECT_TRUE(served["paths"].contains("/api/v1/nodes/{id}/heartbeat"));
+  std::ifstream in(std::string(IOTWINS_SOURCE_DIR) + "/docs/api/openapi.json");
+  ASSERT_TRUE(in.good()) << "docs/api/openapi.json is missing";
+  nlohmann::json committed = nlohmann::json::parse(in, nullptr, false);
+  served["info"].erase("version");
+  committed["info"].erase("version");
+  EXPECT_EQ(served, committed) << "docs/api/openapi.json is out of date; regenerate it (see the comment above)";
 }
 
 }  // namespace
