@@ -72,7 +72,10 @@ std::string type_hint(const ConfigKey& key) {
   return "";
 }
 
-// Loads the YAML file's top-level mapping into `out`; nested maps become "a.b" keys.
+Status load_yaml_item(const ConfigSpec& spec, const std::string& path, const YAML::Node& key_node,
+                      const YAML::Node& value, Config& out);
+
+// Loads the YAML file's top-level mapping into `out`.
 Status load_yaml(const ConfigSpec& spec, const std::string& path, Config& out) {
   YAML::Node root;
   try {
@@ -88,21 +91,35 @@ Status load_yaml(const ConfigSpec& spec, const std::string& path, Config& out) {
   if (!root.IsMap()) {
     return make_error(Errc::invalid_argument, "config file " + path + ": must be a mapping of keys");
   }
-  for (const auto& item : root) {
-    std::string name = item.first.as<std::string>();
+  try {
+    for (const auto& item : root) {
+      IOT_TRY(load_yaml_item(spec, path, item.first, item.second, out));
+    }
+  } catch (const YAML::Exception& e) {
+    // A key or value of the wrong shape (a mapping as a key, a list of mappings …).
+    return make_error(Errc::invalid_argument, "config file " + path + ":" + std::to_string(e.mark.line + 1) +
+                                                  ":" + std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+  return ok();
+}
+
+Status load_yaml_item(const ConfigSpec& spec, const std::string& path, const YAML::Node& key_node,
+                      const YAML::Node& value, Config& out) {
+  {
+    std::string name = key_node.as<std::string>();
     const ConfigKey* key = spec.find(name);
     if (key == nullptr) {
       return make_error(Errc::invalid_argument,
-                        "config file " + path + ":" + std::to_string(item.first.Mark().line + 1) +
+                        "config file " + path + ":" + std::to_string(key_node.Mark().line + 1) +
                             ": unknown key '" + name + "' for '" + spec.command() + "'");
     }
     std::string text;
-    if (item.second.IsSequence()) {
+    if (value.IsSequence()) {
       std::vector<std::string> parts;
-      for (const auto& v : item.second) parts.push_back(v.as<std::string>());
+      for (const auto& v : value) parts.push_back(v.as<std::string>());
       text = join(parts, ",");
-    } else if (item.second.IsScalar()) {
-      text = item.second.as<std::string>();
+    } else if (value.IsScalar()) {
+      text = value.as<std::string>();
     } else {
       return make_error(Errc::invalid_argument,
                         "config file " + path + ": key '" + name + "' must be a scalar or a list");

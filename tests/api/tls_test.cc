@@ -4,12 +4,15 @@
 #include "api/http_server.h"
 #include "core/process.h"
 
+#include <unistd.h>
+
 namespace iotwins::api {
 namespace {
 
 // Makes a CA and a server certificate for 127.0.0.1 with the openssl command-line tool.
 std::string make_certs() {
-  std::string dir = ::testing::TempDir() + "tls_test_certs";
+  // One directory per process: ctest runs each test in its own process, several at once.
+  std::string dir = ::testing::TempDir() + "tls_test_certs_" + std::to_string(::getpid());
   std::string script =
       "set -e; rm -rf " + dir + "; mkdir -p " + dir + "; cd " + dir + ";"
       "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.crt"

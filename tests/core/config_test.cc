@@ -108,6 +108,17 @@ TEST(Config, UnknownFileKeyAndBadYamlAreReportedWithLine) {
   EXPECT_NE(missing.error().message().find("cannot be read"), std::string::npos);
 }
 
+TEST(Config, WrongShapesInTheFileAreErrorsNotCrashes) {
+  // Found by fuzz_config_yaml: these used to throw out of parse_command.
+  for (const char* text : {"labels: [{a: 1}]\n", "[a]: 1\n", "listen: {x: 1}\n"}) {
+    std::string file = write_temp("shape.yaml", text);
+    auto p = parse({"--config", file});
+    ASSERT_FALSE(p) << text;
+    EXPECT_EQ(p.error().code(), Errc::invalid_argument);
+    EXPECT_NE(p.error().message().find("shape.yaml"), std::string::npos) << p.error().message();
+  }
+}
+
 TEST(Config, BooleansListsShortFlagsAndPositionals) {
   auto p = parse({"--strict", "--labels", "a,b", "--labels=c", "-o", "json"});
   ASSERT_TRUE(p) << p.error().to_string();
