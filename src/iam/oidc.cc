@@ -62,6 +62,18 @@ Result<Json> OidcVerifier::fetch_json_locked(const std::string& url, std::string
 
 Status OidcVerifier::discover_locked() {
   if (!jwks_uri_.empty()) return ok();
+  int64_t now = clock_.steady_ns();
+  if (discovery_error_ && now - discovery_attempt_ns_ < to_ns(options_.min_refresh_interval)) {
+    return std::unexpected(*discovery_error_);
+  }
+  discovery_attempt_ns_ = now;
+  discovery_error_.reset();
+  auto st = discover_now_locked();
+  if (!st) discovery_error_ = st.error();
+  return st;
+}
+
+Status OidcVerifier::discover_now_locked() {
   std::string url = options_.issuer + "/.well-known/openid-configuration";
   ++stats_.discovery_fetches;
   IOT_ASSIGN(Json doc, fetch_json_locked(url, "OpenID configuration"));

@@ -5,6 +5,8 @@
 // re-fetch — at most once per min_refresh_interval, so tokens with made-up kids cannot make
 // us hammer the provider — which is how a provider's key rotation is picked up. When the
 // provider is unreachable, keys already cached keep working.
+// Discovery that failed is retried at most once per min_refresh_interval too; in between,
+// requests get the same error at once instead of each waiting on a dead provider.
 // Tokens: ES256 or RS256, iss, aud, exp, nbf checked (jwt.h); a configurable claim becomes
 // the identity's groups.
 // Thread-safe: one mutex; fetches happen under it, so concurrent misses fetch once.
@@ -60,7 +62,8 @@ class OidcVerifier {
   Stats stats() const;
 
  private:
-  Status discover_locked();
+  Status discover_locked();  // discovery at most once per min_refresh_interval while failing
+  Status discover_now_locked();
   Status fetch_jwks_locked();
   Result<nlohmann::json> fetch_json_locked(const std::string& url, std::string_view what);
   const PublicKey* find_key_locked(const DecodedJwt& decoded) const;
@@ -69,6 +72,8 @@ class OidcVerifier {
   const Clock& clock_;
   mutable std::mutex mu_;
   std::string jwks_uri_;
+  std::optional<Error> discovery_error_;  // the last failed discovery, answered until retry
+  int64_t discovery_attempt_ns_ = 0;
   std::optional<KeySet> keys_;
   int64_t keys_fetched_ns_ = 0;  // steady time of the last JWKS fetch attempt
   bool fetched_once_ = false;

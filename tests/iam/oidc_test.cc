@@ -155,9 +155,18 @@ TEST_F(OidcTest, UnreachableProviderIsUnavailable) {
   OidcOptions o = options();
   o.issuer = "http://127.0.0.1:1";
   OidcVerifier verifier(o, clock_);
-  auto r = verifier.verify(fetch_token("urn:iotwins:es256"));
+  std::string token = fetch_token("urn:iotwins:es256");
+  auto r = verifier.verify(token);
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().code(), Errc::unauthenticated);
+  EXPECT_EQ(r.error().code(), Errc::unavailable) << r.error().to_string();
+  // Requests in the next moments get the same answer without another attempt.
+  auto again = verifier.verify(token);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().message(), r.error().message());
+  EXPECT_EQ(verifier.stats().discovery_fetches, 1);
+  clock_.advance(31s);
+  EXPECT_FALSE(verifier.verify(token));
+  EXPECT_EQ(verifier.stats().discovery_fetches, 2);
 }
 
 TEST_F(OidcTest, CachedKeysOutliveAnOutage) {
