@@ -1,16 +1,20 @@
 // EmbeddedStore: the built-in time-series engine behind TimeSeriesStore.
 //
-// Write path: validate the whole batch -> append one record to the HeadLog (the WAL; new
-// series' keys travel inside it) -> add samples to the per-series, per-window head.
+// Write path: validate the whole batch -> append it to the shared write-ahead log (wal/; one
+// record, or several consecutive ones for a large batch, replayed all or nothing; new series'
+// keys travel inside) -> add samples to the per-series, per-window head. The batch's lsn is the
+// WAL sequence number of its first record.
 // Sealing: once the newest timestamp written is `seal_grace` past the end of a window, every
 // head window up to it is merged with what is already sealed for it and written as one block
 // file per window (block.h); then the series index and the manifest are replaced atomically
-// and log segments holding only sealed samples are removed. A window that receives samples
+// and the WAL consumer offset "tsdb" is moved past every record holding only sealed samples
+// (the WAL then deletes the segments behind it). A window that receives samples
 // after it was sealed is rewritten for those series at the next seal (a block of a higher
 // round supersedes lower rounds, per series).
 // Crash safety: a block is listed in the manifest only after it is durable; on open, files
 // not in the manifest are removed and the log is replayed, skipping samples the manifest
 // says are sealed (lsn <= sealed_lsn and window <= sealed_window).
+// Log record format and the all-or-nothing replay of split batches: engine_log.cc.
 // Rollups (rollup.h): when a window is sealed, its final samples are summarised per series
 // into buckets of each configured resolution (count, sum, min, max), written as one rollup
 // block per window and resolution, next to the raw block.
@@ -35,8 +39,8 @@
 #include "core/fs.h"
 #include "tsdb/block.h"
 #include "tsdb/head.h"
-#include "tsdb/head_log.h"
 #include "tsdb/store.h"
+#include "wal/wal.h"
 
 namespace iotwins::tsdb {
 
@@ -48,13 +52,25 @@ struct RetentionRule {
   std::vector<int64_t> rollup_ns = {};
 };
 
+// Bounds of StoreOptions::log_record_bytes: a series key (<= ~17 KiB) and a sample always fit
+// in one record, and a record fits in one WAL group-commit write.
+inline constexpr uint32_t kMinLogRecordBytes = 64u << 10;
+inline constexpr uint32_t kMaxLogRecordBytes = 32u << 20;
+
 struct StoreOptions {
   std::string dir;
   int64_t window_ns = 2 * 3600 * 1'000'000'000LL;
   int64_t seal_grace_ns = 10 * 60 * 1'000'000'000LL;
   // fdatasync the log before write() returns: survives power loss. Without it an
   // acknowledged write survives a crash of the process (kill -9) but not of the machine.
+  // Maps to the WAL's FsyncPolicy always (true) or never (false).
   bool sync_writes = true;
+  // Largest WAL record; a batch whose record would be larger is split over several records
+  // (at least 64 KiB, so that any series key and a sample fit in one).
+  uint32_t log_record_bytes = 4u << 20;
+  // Log bytes kept until sealing releases them; a write that would exceed it fails with
+  // resource_exhausted and changes nothing. 0: no limit but the disk.
+  uint64_t max_log_bytes = 0;
   std::vector<RetentionRule> retention;  // first match wins; none matching = keep forever
   // Rollup bucket widths, strictly increasing, each dividing window_ns with at most 2^16
   // buckets per window; empty: no rollups.
@@ -113,7 +129,15 @@ class EmbeddedStore final : public TimeSeriesStore {
 
   EmbeddedStore(FileSystem& fs, StoreOptions options);
   Status load();
-  Status replay(uint64_t lsn, std::string_view payload);
+  // engine_log.cc
+  Status open_log();
+  // Applies one record's body (after its flags byte); its samples get `lsn`, the batch's.
+  Status replay(uint64_t lsn, uint64_t seq, std::string_view body);
+  // Appends a validated batch (ids per entry; new_keys get ids series_.size() + k); returns
+  // its lsn.
+  Result<uint64_t> log_batch(std::span<const SeriesWrite> batch, std::span<const SeriesId> ids,
+                             std::span<const SeriesKey> new_keys);
+  Status release_log(uint64_t keep_from);
   Result<SeriesId> register_series(SeriesKey key);
   const RetentionRule* retention_rule(const SeriesKey& key) const;
   Status seal_through(int64_t last_window);
@@ -140,7 +164,8 @@ class EmbeddedStore final : public TimeSeriesStore {
   std::unordered_map<SeriesKey, SeriesId, SeriesKeyHash> ids_;
   BlockMap blocks_;                  // raw
   std::vector<BlockMap> rollups_;    // per StoreOptions::rollup_ns level
-  std::unique_ptr<HeadLog> log_;
+  std::unique_ptr<wal::Wal> log_;
+  uint64_t log_offset_ = 0;  // the "tsdb" consumer offset: every record up to it is sealed
   uint64_t sealed_lsn_ = 0;
   int64_t sealed_window_ = std::numeric_limits<int64_t>::min();
   uint32_t next_round_ = 0;

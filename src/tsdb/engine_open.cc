@@ -49,6 +49,11 @@ Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::open(FileSystem& fs, Store
                             " must be > 0, larger than the previous one, divide window_ns and leave at most 65536 buckets per window");
     }
   }
+  if (options.log_record_bytes < kMinLogRecordBytes || options.log_record_bytes > kMaxLogRecordBytes) {
+    return make_error(Errc::invalid_argument, "tsdb: log_record_bytes = " + std::to_string(options.log_record_bytes) +
+                                                  " must be within " + std::to_string(kMinLogRecordBytes) + ".." +
+                                                  std::to_string(kMaxLogRecordBytes));
+  }
   for (const auto& r : options.retention) {
     bool negative = r.raw_ns < 0 || std::any_of(r.rollup_ns.begin(), r.rollup_ns.end(), [](int64_t v) { return v < 0; });
     if (negative) return make_error(Errc::invalid_argument, "tsdb: retention for '" + r.twin + "/" + r.property + "' is negative");
@@ -174,8 +179,7 @@ Status EmbeddedStore::load() {
     for (const auto& path : unconfigured) IOT_TRY(fs_.remove(path));
     IOT_TRY(fs_.sync_dir(opt_.dir));
   }
-  IOT_ASSIGN(log_, HeadLog::open(fs_, join_path(opt_.dir, "wal"),
-                                 [this](uint64_t lsn, std::string_view p) { return replay(lsn, p); }));
+  IOT_TRY(open_log());
   return retention_locked();
 }
 
@@ -197,45 +201,6 @@ Result<SeriesId> EmbeddedStore::register_series(SeriesKey key) {
   series_.push_back(std::move(st));
   ids_.emplace(std::move(key), id);
   return id;
-}
-
-// Log record: varint new series, each (varint id, key bytes); varint groups, each
-// (varint id, varint n, n x (u64 ts, u64 value bits)).
-Status EmbeddedStore::replay(uint64_t lsn, std::string_view payload) {
-  auto bad = [&](const std::string& what) {
-    return make_error(Errc::corruption, "log record " + std::to_string(lsn) + ": " + what);
-  };
-  ByteReader r(payload);
-  uint64_t n_new = 0, n_groups = 0;
-  if (!r.get_varint(n_new)) return bad("truncated");
-  for (uint64_t i = 0; i < n_new; ++i) {
-    uint64_t id = 0;
-    std::string bytes;
-    if (!r.get_varint(id) || !r.get_string(bytes, 1 << 20)) return bad("truncated series");
-    IOT_ASSIGN(SeriesKey key, decode_key(bytes));
-    if (id < series_.size()) {
-      if (series_[id].key != key) return bad("series " + std::to_string(id) + " differs from the index");
-    } else if (id == series_.size()) {
-      IOT_TRY(register_series(std::move(key)));
-    } else {
-      return bad("series id " + std::to_string(id) + " skips ahead");
-    }
-  }
-  if (!r.get_varint(n_groups)) return bad("truncated");
-  for (uint64_t g = 0; g < n_groups; ++g) {
-    uint64_t id = 0, n = 0;
-    if (!r.get_varint(id) || !r.get_varint(n) || id >= series_.size()) return bad("bad group");
-    for (uint64_t i = 0; i < n; ++i) {
-      uint64_t ts = 0, v = 0;
-      if (!r.get_u64(ts) || !r.get_u64(v)) return bad("truncated samples");
-      Sample s{static_cast<int64_t>(ts), std::bit_cast<double>(v)};
-      int64_t w = window_of(s.ts);
-      if (lsn <= sealed_lsn_ && w <= sealed_window_) continue;  // already in a block
-      series_[id].windows[w].append(s, lsn);
-      max_ts_ = std::max(max_ts_, s.ts);
-    }
-  }
-  return ok();
 }
 
 Status EmbeddedStore::write_series_index() {

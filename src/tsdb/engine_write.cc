@@ -25,7 +25,6 @@ Status EmbeddedStore::write(std::span<const SeriesWrite> batch) {
   std::vector<SeriesId> ids(batch.size());
   std::vector<SeriesKey> new_keys;
   std::unordered_map<SeriesKey, SeriesId, SeriesKeyHash> pending;  // new keys of this batch
-  size_t record_bytes = 20;
   for (size_t i = 0; i < batch.size(); ++i) {
     const auto& w = batch[i];
     auto it = ids_.find(w.key);
@@ -42,10 +41,7 @@ Status EmbeddedStore::write(std::span<const SeriesWrite> batch) {
       } else {
         auto [pit, fresh] = pending.try_emplace(key, static_cast<SeriesId>(series_.size() + new_keys.size()));
         ids[i] = pit->second;
-        if (fresh) {
-          record_bytes += 20 + encode_key(key).size();
-          new_keys.push_back(std::move(key));
-        }
+        if (fresh) new_keys.push_back(std::move(key));
       }
     }
     int64_t cut = ids[i] < series_.size() ? cutoff(series_[ids[i]]) : std::numeric_limits<int64_t>::min();
@@ -53,7 +49,6 @@ Status EmbeddedStore::write(std::span<const SeriesWrite> batch) {
       const RetentionRule* r = retention_rule(new_keys[ids[i] - series_.size()]);
       if (r && r->raw_ns) cut = clock_.now_ns() - r->raw_ns;
     }
-    record_bytes += 20 + 16 * w.samples.size();
     for (size_t j = 0; j < w.samples.size(); ++j) {
       int64_t ts = w.samples[j].ts;
       if (ts < -kMaxAbsTs || ts > kMaxAbsTs || ts < cut) {
@@ -64,35 +59,7 @@ Status EmbeddedStore::write(std::span<const SeriesWrite> batch) {
       }
     }
   }
-  // Sized once up front: the record of a large batch is megabytes, and regrowing it would
-  // copy it several times.
-  std::string record;
-  record.reserve(record_bytes);
-  put_varint(record, new_keys.size());
-  for (size_t k = 0; k < new_keys.size(); ++k) {
-    put_varint(record, series_.size() + k);
-    put_string(record, encode_key(new_keys[k]));
-  }
-  put_varint(record, batch.size());
-  for (size_t i = 0; i < batch.size(); ++i) {
-    put_varint(record, ids[i]);
-    put_varint(record, batch[i].samples.size());
-    size_t at = record.size();
-    const auto samples = batch[i].samples;
-    // No zero-fill: every byte of the new range is written here.
-    record.resize_and_overwrite(at + 16 * samples.size(), [&](char* base, size_t n) {
-      char* p = base + at;
-      for (const auto& s : samples) {
-        auto ts = static_cast<uint64_t>(s.ts);
-        auto v = std::bit_cast<uint64_t>(s.value);
-        for (int b = 0; b < 8; ++b) p[b] = static_cast<char>(ts >> (8 * b));
-        for (int b = 0; b < 8; ++b) p[8 + b] = static_cast<char>(v >> (8 * b));
-        p += 16;
-      }
-      return n;
-    });
-  }
-  IOT_ASSIGN(uint64_t lsn, log_->append(record, opt_.sync_writes));
+  IOT_ASSIGN(uint64_t lsn, log_batch(batch, ids, new_keys));
   for (auto& key : new_keys) IOT_TRY(register_series(std::move(key)));
   for (size_t i = 0; i < batch.size(); ++i) {
     auto& windows = series_[ids[i]].windows;
@@ -176,16 +143,15 @@ Status EmbeddedStore::seal_through(int64_t last_window) {
   IOT_TRY(fs_.sync_dir(opt_.dir));
   IOT_TRY(write_series_index());
   for (auto& [map, b] : opened) (*map)[b->meta().window_start].push_back(b);
-  sealed_lsn_ = log_->last_lsn();
+  sealed_lsn_ = log_->committed_seq();
   sealed_window_ = std::max(sealed_window_, last_window);
   IOT_TRY(write_manifest());
-  uint64_t keep_from = log_->last_lsn() + 1;
+  uint64_t keep_from = sealed_lsn_ + 1;
   for (auto& s : series_) {
     s.windows.erase(s.windows.begin(), s.windows.upper_bound(last_window));
     for (const auto& [w, h] : s.windows) keep_from = std::min(keep_from, h.min_lsn);
   }
-  IOT_TRY(log_->roll());
-  IOT_TRY(log_->truncate_before(keep_from));
+  IOT_TRY(release_log(keep_from));
   log.debug("tsdb: sealed {} windows through {} in round {}", writers.size(), last_window, round);
   return retention_locked();
 }
