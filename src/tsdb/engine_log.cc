@@ -32,8 +32,8 @@ constexpr uint8_t kLastPart = 2;
 constexpr size_t kMaxVarint = 10;
 constexpr size_t kPartOverhead = 1 + 2 * kMaxVarint;  // flags, key count, group count
 constexpr size_t kGroupOverhead = 2 * kMaxVarint;     // series id, sample count
-// Bytes of records handed to one append_many (one write and, with sync_writes, one fsync).
-constexpr size_t kMaxAppendBytes = 64u << 20;
+// Records handed to one append_many (one write and, with sync_writes, one fsync), at most.
+constexpr size_t kRecordsPerAppend = 16;
 
 auto& logger() {
   static auto& log = iotwins::log::get("tsdb");
@@ -73,7 +73,7 @@ Status EmbeddedStore::open_log() {
   // `batch` would add its window of latency to every write of our single writer.
   wo.fsync = opt_.sync_writes ? wal::FsyncPolicy::always : wal::FsyncPolicy::never;
   wo.max_record_bytes = opt_.log_record_bytes;
-  wo.max_batch_bytes = kMaxAppendBytes;
+  wo.max_batch_bytes = kRecordsPerAppend * (wal::kFrameHeaderSize + opt_.log_record_bytes);
   wo.max_total_bytes = opt_.max_log_bytes ? opt_.max_log_bytes : std::numeric_limits<uint64_t>::max();
   if (opt_.max_log_bytes) {
     // Sealing frees whole segments only: small ones so that a seal frees most of the limit.
@@ -222,12 +222,10 @@ Result<uint64_t> EmbeddedStore::log_batch(std::span<const SeriesWrite> batch, st
   std::vector<std::string_view> views(records.begin(), records.end());
   uint64_t lsn = 0;
   for (size_t at = 0; at < views.size();) {
-    size_t end = at, bytes = 0;
-    while (end < views.size() && bytes + wal::kFrameHeaderSize + views[end].size() <= kMaxAppendBytes) {
-      bytes += wal::kFrameHeaderSize + views[end++].size();
-    }
-    IOT_ASSIGN(uint64_t first, log_->append_many(std::span(views).subspan(at, end - at)));
-    if (at == 0) lsn = first;
+    size_t end = std::min(views.size(), at + kRecordsPerAppend);
+    auto first = log_->append_many(std::span(views).subspan(at, end - at));
+    if (!first) return std::unexpected(std::move(first.error()).context("tsdb " + opt_.dir + ": log the batch"));
+    if (at == 0) lsn = *first;
     at = end;
   }
   return lsn;
