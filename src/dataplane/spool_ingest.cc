@@ -1,0 +1,235 @@
+#include "dataplane/spool_ingest.h"
+
+#include <simdjson.h>
+
+#include "core/log.h"
+#include "dataplane/spool_record.h"
+#include "wal/tail.h"
+
+namespace iotwins::dataplane {
+namespace {
+
+spdlog::logger& logger() {
+  static auto& log = log::get("dataplane");
+  return log;
+}
+
+std::string json_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '"';
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += '"';
+  return out;
+}
+
+// "iotwins/<twin>/<rest>" → (twin, rest); empty twin when the topic is not of that shape.
+std::pair<std::string_view, std::string_view> split_topic(std::string_view topic) {
+  constexpr std::string_view prefix = "iotwins/";
+  if (!topic.starts_with(prefix)) return {};
+  topic.remove_prefix(prefix.size());
+  size_t slash = topic.find('/');
+  if (slash == std::string_view::npos) return {};
+  return {topic.substr(0, slash), topic.substr(slash + 1)};
+}
+
+}  // namespace
+
+SpoolIngest::SpoolIngest(FileSystem& fs, SpoolIngestOptions options, NodeBuffer& buffer,
+                         ErrorReporter on_error)
+    : fs_(fs),
+      options_(std::move(options)),
+      buffer_(buffer),
+      on_error_(std::move(on_error)),
+      decoder_(msg_clock_, options_.limits) {}
+
+SpoolIngest::~SpoolIngest() { stop(); }
+
+void SpoolIngest::start() {
+  stopping_ = false;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void SpoolIngest::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+SpoolIngestStats SpoolIngest::stats() const {
+  std::lock_guard lock(stats_mu_);
+  return stats_;
+}
+
+void SpoolIngest::loop() {
+  std::chrono::milliseconds idle{1};
+  for (;;) {
+    auto n = step();
+    if (!n) {
+      {
+        std::lock_guard lock(stats_mu_);
+        stats_.last_error = n.error().message();
+      }
+      logger().warn("ingest from the broker spool: {} (retrying)", n.error().message());
+      idle = std::chrono::milliseconds(500);
+    } else {
+      // Poll quickly while data flows, back off to 20 ms when idle.
+      idle = *n > 0 ? std::chrono::milliseconds(0) : std::min(idle * 2 + std::chrono::milliseconds(1),
+                                                              std::chrono::milliseconds(20));
+    }
+    std::unique_lock lock(mu_);
+    if (cv_.wait_for(lock, idle, [&] { return stopping_; })) return;
+  }
+}
+
+void SpoolIngest::report(const std::string& twin, std::string_view topic, const std::string& error,
+                         const std::vector<FieldRejection>& rejected) {
+  int64_t now = SystemClock::instance().now_ns();
+  if (now - log_window_start_ > 1'000'000'000) {
+    if (suppressed_ > 0) logger().warn("… {} more invalid messages not logged", suppressed_);
+    log_window_start_ = now;
+    logged_in_window_ = 0;
+    suppressed_ = 0;
+  }
+  if (logged_in_window_++ < 5) {
+    logger().warn("invalid data on {}: {}", topic, error);
+  } else {
+    ++suppressed_;
+  }
+  if (!on_error_) return;
+  std::string json = "{\"topic\":" + json_escape(topic) + ",\"error\":" + json_escape(error);
+  if (!rejected.empty()) {
+    json += ",\"rejected\":[";
+    for (size_t i = 0; i < rejected.size(); ++i) {
+      json += (i ? "," : "") + std::string("{\"field\":") + json_escape(rejected[i].field) +
+              ",\"reason\":" + json_escape(rejected[i].reason) + "}";
+    }
+    json += "]";
+  }
+  json += ",\"ts\":" + std::to_string(now / 1'000'000) + "}";
+  on_error_(twin, json);
+}
+
+Result<size_t> SpoolIngest::step() {
+  if (!tail_) {
+    IOT_ASSIGN(auto acked, wal::read_external_offset(fs_, options_.spool_dir, options_.consumer));
+    IOT_ASSIGN(tail_, wal::TailReader::open(fs_, options_.spool_dir, acked ? *acked + 1 : 1));
+    std::lock_guard lock(stats_mu_);
+    stats_.acked_seq = acked.value_or(0);
+  }
+  std::vector<Record> samples, events;
+  size_t handled = 0;
+  uint64_t last_seq = 0;
+  SpoolIngestStats delta;
+  simdjson::dom::parser json;
+  while (handled < options_.max_messages_per_step) {
+    auto rec = tail_->next();
+    if (!rec && rec.error().code() == Errc::not_found) {
+      // The plugin dropped records (policy drop_oldest) before we read them.
+      IOT_ASSIGN(uint64_t first, tail_->first_available_seq());
+      logger().warn("broker spool records {}..{} were dropped before ingest", tail_->next_seq(),
+                    first - 1);
+      tail_->seek(first);
+      continue;
+    }
+    if (!rec) return std::unexpected(rec.error());
+    if (!*rec) break;
+    ++handled;
+    last_seq = (*rec)->seq;
+    auto msg = decode_spool_record((*rec)->payload);
+    if (!msg) {
+      ++delta.invalid_messages;
+      report("", "(spool)", "spool record " + std::to_string(last_seq) + ": " + msg.error().message(), {});
+      continue;
+    }
+    ++delta.messages;
+    auto [twin, kind] = split_topic(msg->topic);
+    std::string twin_s(twin);
+    if (kind == "telemetry") {
+      msg_clock_.set(msg->received_ns);
+      auto t = decoder_.decode(msg->topic, msg->payload);
+      if (!t) {
+        ++delta.invalid_messages;
+        report(twin_s, msg->topic, t.error().message(), {});
+        continue;
+      }
+      for (auto& s : t->samples) samples.push_back(std::move(s));
+      delta.samples += t->samples.size();
+      if (!t->rejected.empty()) {
+        delta.rejected_fields += t->rejected.size();
+        report(twin_s, msg->topic, std::to_string(t->rejected.size()) + " fields rejected",
+               t->rejected);
+      }
+      continue;
+    }
+    bool is_event = kind.starts_with("events/") && kind.size() > 7;
+    if (kind != "reported" && !is_event) {
+      ++delta.unknown_topics;
+      report(twin_s, msg->topic, "no twin model maps this topic", {});
+      continue;
+    }
+    std::string type = kind == "reported" ? "reported" : std::string(kind.substr(7));
+    std::string error;
+    if (auto st = validate_twin_id(twin); !st) {
+      error = st.error().message();
+    } else if (msg->payload.size() > options_.max_event_bytes) {
+      error = "payload of " + std::to_string(msg->payload.size()) + " bytes exceeds the limit of " +
+              std::to_string(options_.max_event_bytes);
+    } else {
+      simdjson::dom::element doc;
+      auto err = json.parse(msg->payload.data(), msg->payload.size()).get(doc);
+      if (err) {
+        error = std::string("not JSON: ") + simdjson::error_message(err);
+      } else if (kind == "reported" && !doc.is_object()) {
+        error = "reported state must be a JSON object";
+      }
+    }
+    if (!error.empty()) {
+      ++delta.invalid_messages;
+      report(twin_s, msg->topic, error, {});
+      continue;
+    }
+    events.push_back(Event{twin_s, type, msg->received_ns, std::string(msg->payload)});
+    ++delta.events;
+  }
+  if (handled == 0) return 0;
+  Status st = ok();
+  if (!samples.empty()) {
+    auto r = buffer_.stream(kTelemetryStream)->append_records(samples);
+    if (!r) st = std::unexpected(r.error());
+  }
+  if (st && !events.empty()) {
+    auto r = buffer_.stream(kEventsStream)->append_records(events);
+    if (!r) st = std::unexpected(r.error());
+  }
+  if (st) st = wal::commit_external_offset(fs_, options_.spool_dir, options_.consumer, last_seq);
+  if (!st) {
+    tail_.reset();  // read these messages again from the acknowledged offset next time
+    return std::unexpected(st.error());
+  }
+  std::lock_guard lock(stats_mu_);
+  stats_.messages += delta.messages;
+  stats_.samples += delta.samples;
+  stats_.events += delta.events;
+  stats_.invalid_messages += delta.invalid_messages;
+  stats_.rejected_fields += delta.rejected_fields;
+  stats_.unknown_topics += delta.unknown_topics;
+  stats_.acked_seq = last_seq;
+  return handled;
+}
+
+}  // namespace iotwins::dataplane
