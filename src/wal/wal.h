@@ -29,6 +29,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "core/clock.h"
@@ -42,12 +43,18 @@ enum class FsyncPolicy {
   always,  // every batch is fsynced before its appends return; never waits for more appends
   batch,   // as always, but a batch waits up to batch_window for appends already under way
   never,   // appends return once written to the OS; a machine crash may lose them
+  // Appends return once written to the OS (they survive kill -9 of the process: the page
+  // cache belongs to the kernel); a background thread fdatasyncs at most every sync_interval
+  // while unsynced records exist. A machine crash may lose up to about one interval.
+  periodic,
 };
 
 struct WalOptions {
   FsyncPolicy fsync = FsyncPolicy::batch;
   // Longest a batch waits for concurrent appenders before its write+fsync (policy batch).
   std::chrono::microseconds batch_window{2000};
+  // Policy periodic: the background fdatasync runs at most this often.
+  std::chrono::microseconds sync_interval{2000};
   // A segment is closed and a new one started once it reaches this size.
   uint64_t max_segment_bytes = 64ull << 20;
   uint32_t max_record_bytes = 4u << 20;
@@ -68,6 +75,9 @@ struct WalRecord {
 struct WalStats {
   uint64_t first_seq = 0;       // oldest record still on disk (== committed_seq + 1 if none)
   uint64_t committed_seq = 0;   // newest acknowledged record, 0 if none yet
+  // Newest record known to be fdatasynced. Equals committed_seq under always/batch; lags it by
+  // up to sync_interval under periodic; under never it moves only when a segment is sealed.
+  uint64_t durable_seq = 0;
   uint64_t records = 0;         // records on disk
   uint64_t bytes = 0;           // bytes of all segments
   uint64_t segments = 0;
@@ -125,6 +135,13 @@ class Wal {
 
   WalStats stats();
 
+  // Picks up offsets that consumers in other processes persisted with
+  // commit_external_offset() (wal/tail.h) and applies them like commit_offset(), deleting the
+  // segments every consumer has acknowledged. Offsets behind the known one are ignored (a
+  // drop_oldest_until may have moved the consumer forward). Returns how many moved. Meant to
+  // be called periodically by the process that owns the log.
+  Result<size_t> load_external_offsets();
+
   const std::string& dir() const { return dir_; }
 
  private:
@@ -150,6 +167,10 @@ class Wal {
   void acquire_leadership(std::unique_lock<std::mutex>& lock);
   void release_leadership();
   Error failed_error() const;
+  // wal_sync.cc (policy periodic)
+  void start_sync_thread();
+  void stop_sync_thread();
+  void sync_loop();
   // wal_retention.cc
   Status persist_consumers(const ConsumerOffsets& offsets);
   Status delete_acknowledged();
@@ -179,6 +200,14 @@ class Wal {
   // Bumped when a failed write is rolled back, so readers drop bytes they may have buffered
   // from it before its sequence numbers are reused.
   std::atomic<uint64_t> rollbacks_{0};
+
+  // Policy periodic: the background syncer. It syncs its own handle of the active segment, so
+  // it never touches active_ (which belongs to the leader).
+  uint64_t durable_seq_ = 0;  // under mu_
+  std::condition_variable sync_cv_;
+  bool sync_stop_ = false;     // under mu_
+  bool sync_waiting_ = false;  // under mu_: the syncer sleeps until records arrive
+  std::thread sync_thread_;
 
   // Serialises consumer file writes and segment deletion.
   std::mutex retention_mu_;

@@ -124,6 +124,11 @@ void Wal::lead_batch(std::unique_lock<std::mutex>& lock) {
   if (status) {
     next_seq_ = seq;
     committed_seq_ = seq - 1;
+    if (opts_.fsync == FsyncPolicy::always || opts_.fsync == FsyncPolicy::batch) {
+      durable_seq_ = committed_seq_;
+    } else if (sync_waiting_) {
+      sync_cv_.notify_one();
+    }
     total_bytes_ += frames.size();
     segments_.back().bytes = active_bytes_;
   } else if (fatal && !failed_) {
@@ -152,7 +157,7 @@ Status Wal::write_batch(const std::string& frames, uint64_t first_seq, bool& fat
     }
     return written;
   }
-  if (opts_.fsync != FsyncPolicy::never) {
+  if (opts_.fsync == FsyncPolicy::always || opts_.fsync == FsyncPolicy::batch) {
     if (auto synced = active_->sync(); !synced) {
       // After a failed fsync the kernel may have dropped the dirty pages; a retry could
       // report success for data that is gone.
@@ -165,7 +170,8 @@ Status Wal::write_batch(const std::string& frames, uint64_t first_seq, bool& fat
 }
 
 Status Wal::rotate(uint64_t first_seq, bool& fatal) {
-  if (opts_.fsync == FsyncPolicy::never) {
+  bool synced_here = opts_.fsync == FsyncPolicy::never || opts_.fsync == FsyncPolicy::periodic;
+  if (synced_here) {
     // Sealed segments are always whole, whatever the policy: recovery checks only the last.
     if (auto synced = active_->sync(); !synced) {
       fatal = true;
@@ -179,6 +185,7 @@ Status Wal::rotate(uint64_t first_seq, bool& fatal) {
   active_ = std::move(next);
   active_bytes_ = kSegmentHeaderSize;
   std::lock_guard lock(mu_);
+  if (synced_here) durable_seq_ = std::max(durable_seq_, first_seq - 1);
   segments_.push_back(Segment{first_seq, join_path(dir_, segment_name(first_seq)),
                               kSegmentHeaderSize});
   total_bytes_ += kSegmentHeaderSize;

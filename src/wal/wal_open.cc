@@ -30,6 +30,7 @@ Status validate(const WalOptions& o) {
                std::to_string(kFrameHeaderSize + o.max_record_bytes) + ")");
   }
   if (o.batch_window.count() < 0) return bad("batch_window must not be negative");
+  if (o.sync_interval.count() < 0) return bad("sync_interval must not be negative");
   return ok();
 }
 
@@ -42,6 +43,7 @@ Wal::Wal(FileSystem& fs, std::string dir, WalOptions options)
       clock_(options.clock ? *options.clock : SystemClock::instance()) {}
 
 Wal::~Wal() {
+  stop_sync_thread();
   age_reader_.reset();
   if (active_) (void)active_->close();
 }
@@ -51,6 +53,14 @@ Result<std::unique_ptr<Wal>> Wal::open(FileSystem& fs, std::string dir, WalOptio
   std::unique_ptr<Wal> wal(new Wal(fs, std::move(dir), options));
   if (auto st = wal->recover(); !st) {
     return std::unexpected(std::move(st.error()).context("open wal " + wal->dir_));
+  }
+  if (options.fsync == FsyncPolicy::periodic) {
+    // What a killed predecessor left in the page cache becomes durable before anything new.
+    if (auto st = wal->active_->sync(); !st) {
+      return std::unexpected(std::move(st.error()).context("open wal " + wal->dir_));
+    }
+    wal->durable_seq_ = wal->committed_seq_;
+    wal->start_sync_thread();
   }
   return wal;
 }
@@ -110,6 +120,10 @@ Status Wal::recover() {
   }
   active_bytes_ = segments_.back().bytes;
   committed_seq_ = next_seq_ - 1;
+  // Sealed segments were fsynced; the active one is, under always and batch.
+  durable_seq_ = (opts_.fsync == FsyncPolicy::always || opts_.fsync == FsyncPolicy::batch)
+                     ? committed_seq_
+                     : segments_.back().first_seq - 1;
   total_bytes_ = 0;
   for (const auto& s : segments_) total_bytes_ += s.bytes;
   for (auto& [name, seq] : consumers_) {

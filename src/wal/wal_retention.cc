@@ -196,6 +196,7 @@ WalStats Wal::stats() {
     std::lock_guard lock(mu_);
     s.first_seq = segments_.front().first_seq;
     s.committed_seq = committed_seq_;
+    s.durable_seq = durable_seq_;
     s.records = committed_seq_ + 1 - s.first_seq;
     s.bytes = total_bytes_;
     s.segments = segments_.size();
