@@ -54,17 +54,22 @@ void Wal::sync_loop() {
     std::string path = segments_.back().path;
     lock.unlock();
     Status status = ok();
+    bool gone = false;
     if (path != file_path) {
       file.reset();
       file_path.clear();
-      if (auto opened = fs_.open(path, OpenMode::append); opened) {
+      // Opened for reading (fdatasync works on any descriptor): opening for writing would
+      // recreate, empty, a segment that drop_oldest_until sealed and deleted meanwhile.
+      if (auto opened = fs_.open(path, OpenMode::read); opened) {
         file = std::move(*opened);
         file_path = path;
+      } else if (opened.error().code() == Errc::not_found) {
+        gone = true;  // sealed (so synced) and deleted since the sample
       } else {
         status = std::unexpected(std::move(opened.error()));
       }
     }
-    if (status) status = file->sync();
+    if (status && !gone) status = file->sync();
     last_sync = std::chrono::steady_clock::now();
     lock.lock();
     if (status) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "test_util.h"
@@ -109,6 +110,34 @@ TEST_F(WalPeriodicTest, NegativeIntervalIsRejected) {
   ASSERT_FALSE(wal);
   EXPECT_EQ(wal.error().code(), Errc::invalid_argument);
   EXPECT_NE(wal.error().message().find("sync_interval"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace iotwins::wal
+
+namespace iotwins::wal {
+namespace {
+
+// The syncer must never recreate a segment that drop_oldest_until sealed and deleted while it
+// was about to sync it (it once did, leaving an empty segment that failed the next open).
+TEST(WalPeriodicRace, DropOldestWhileSyncingLeavesNoEmptySegment) {
+  std::string dir = fresh_dir();
+  {
+    auto wal = Wal::open(PosixFileSystem::instance(), dir,
+                         {.fsync = FsyncPolicy::periodic,
+                          .sync_interval = std::chrono::microseconds(0),
+                          .max_segment_bytes = 1024});
+    ASSERT_TRUE(wal);
+    for (int round = 0; round < 300; ++round) {
+      for (uint64_t i = 0; i < 5; ++i) ASSERT_TRUE((*wal)->append(payload(i + 1)));
+      ASSERT_TRUE((*wal)->drop_oldest_until(0));
+    }
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    EXPECT_GT(entry.file_size(), 0u) << entry.path();
+  }
+  auto reopened = Wal::open(PosixFileSystem::instance(), dir, {.fsync = FsyncPolicy::periodic});
+  ASSERT_TRUE(reopened) << reopened.error().to_string();
 }
 
 }  // namespace
