@@ -52,16 +52,8 @@ std::vector<Spooled> read_spool(const std::string& dir) {
   }
 }
 
-// Telemetry payload i of a device: ~140 bytes of JSON with 10 numbers.
-std::string telemetry(uint64_t i) {
-  std::string p = "{\"seq\":" + std::to_string(i);
-  for (int k = 1; k < 10; ++k) p += ",\"v" + std::to_string(k) + "\":" + std::to_string(i * 10 + k) + ".25";
-  return p + "}";
-}
-
-uint64_t seq_of(const std::string& payload) {
-  return std::stoull(payload.substr(7, payload.find(',') - 7));
-}
+std::string telemetry(uint64_t i) { return testing::telemetry_payload(i); }
+uint64_t seq_of(const std::string& payload) { return testing::telemetry_seq(payload); }
 
 // The broker.stats counter `key` (the plugin rewrites the file about every second).
 uint64_t stat(const std::string& spool, const std::string& key) {

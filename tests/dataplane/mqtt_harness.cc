@@ -49,6 +49,18 @@ int free_port() {
   return ntohs(addr.sin_port);
 }
 
+std::string telemetry_payload(uint64_t i) {
+  std::string p = "{\"seq\":" + std::to_string(i);
+  for (int k = 1; k < 10; ++k) {
+    p += ",\"v" + std::to_string(k) + "\":" + std::to_string(i * 10 + k) + ".25";
+  }
+  return p + "}";
+}
+
+uint64_t telemetry_seq(const std::string& payload) {
+  return std::stoull(payload.substr(7, payload.find(',') - 7));
+}
+
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds deadline) {
   auto until = std::chrono::steady_clock::now() + deadline;
   while (!pred()) {

@@ -21,6 +21,12 @@ namespace iotwins::dataplane::testing {
 
 int free_port();
 
+// Telemetry payload i of a simulated device: ~140 bytes of JSON with 10 numbers, the first
+// being "seq":i.
+std::string telemetry_payload(uint64_t i);
+// The i of a telemetry_payload.
+uint64_t telemetry_seq(const std::string& payload);
+
 // Polls pred until it holds or the deadline passes (no fixed sleeps).
 bool eventually(const std::function<bool()>& pred,
                 std::chrono::milliseconds deadline = std::chrono::seconds(30));
