@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <random>
 
+#include "agent/data_plane.h"
 #include "agent/identity.h"
 #include "api/http_client.h"
 #include "api/routes.h"
@@ -98,9 +99,18 @@ class Agent {
     client_ = std::move(*client);
     interval_ = config_.duration("heartbeat-interval");
 
+    // The data plane runs whether or not the server is reachable: devices keep publishing into
+    // the durable buffer; forwarding starts once the node id is known.
+    auto dp = DataPlane::start(config_, data_dir_);
+    if (!dp) return fail(dp.error(), dp.error().code() == Errc::invalid_argument ? 2 : 1);
+    data_plane_ = std::move(*dp);
+    reg_.ingest_url = data_plane_->ingest_url();
+    if (!reg_.id.empty()) (void)data_plane_->set_node_id(reg_.id);
+
     logger().info("agent starting: level {}, server {}, data in {}{}", config_.str("level"),
                   client_->base_url(), data_dir_, reg_.id.empty() ? "" : ", node " + reg_.id);
     loop();
+    data_plane_->stop();
     logger().info("stopped");
     return 0;
   }
@@ -159,6 +169,7 @@ class Agent {
       logger().info("registered again as node {}", node->id);
     }
     reg_.id = node->id;
+    if (auto st = data_plane_->set_node_id(reg_.id); !st) logger().error("{}", st.error().message());
     return ok();
   }
 
@@ -170,6 +181,7 @@ class Agent {
     } else {
       logger().debug("KPI sample failed: {}", k.error().message());
     }
+    data_plane_->fill_kpis(hb.kpis);
     auto res = client_->request(api::Method::PUT, "/api/v1/nodes/" + reg_.id + "/heartbeat",
                                 model::to_json(hb).dump());
     if (!res) return std::unexpected(res.error());
@@ -184,6 +196,7 @@ class Agent {
   model::NodeRegistration reg_;
   std::unique_ptr<api::HttpClient> client_;
   std::chrono::milliseconds interval_{5000};
+  std::unique_ptr<DataPlane> data_plane_;
 };
 
 }  // namespace
@@ -204,6 +217,7 @@ ConfigSpec config_spec() {
   spec.add({.name = "heartbeat-interval", .type = ConfigType::duration, .default_value = "5s",
             .help = "how often to report to the server"});
   spec.add({.name = "ca-file", .help = "CA certificate to verify an https:// server"});
+  add_data_plane_options(spec);
   return spec;
 }
 

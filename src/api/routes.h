@@ -11,6 +11,15 @@
 namespace iotwins::resource {
 class NodeRegistry;
 }
+namespace iotwins::tsdb {
+class TimeSeriesStore;
+}
+namespace iotwins::dataplane {
+class Receiver;
+}
+namespace iotwins::events {
+class EventLog;
+}
 
 namespace iotwins::api {
 
@@ -25,6 +34,9 @@ BuildInfo build_info();
 struct Services {
   const Clock* clock = nullptr;
   resource::NodeRegistry* nodes = nullptr;
+  tsdb::TimeSeriesStore* series = nullptr;  // null: no /api/v1/series routes
+  dataplane::Receiver* ingest = nullptr;    // null: no POST /api/v1/ingest
+  events::EventLog* events = nullptr;       // null: no GET /api/v1/events
   // Readiness: empty string when ready, else what is not ready yet.
   std::function<std::string()> readiness;
 };
@@ -32,6 +44,9 @@ struct Services {
 void add_system_routes(Router& router, const Services& services);
 void add_node_routes(Router& router, const Services& services);
 void add_template_routes(Router& router, const Services& services);
+void add_series_routes(Router& router, const Services& services);
+void add_ingest_routes(Router& router, const Services& services);
+void add_event_routes(Router& router, const Services& services);
 
 // Every route of the server's API.
 void add_server_routes(Router& router, const Services& services);

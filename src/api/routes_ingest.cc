@@ -6,21 +6,27 @@
 #include "dataplane/buffer/receiver.h"
 
 namespace iotwins::api {
+namespace {
+
+Response unavailable_response(const std::string& detail) {
+  static const std::string retry_after = "1";
+  Response r = problem(503, "unavailable", "Service Unavailable", detail);
+  r.headers.insert_or_assign("Retry-After", retry_after);
+  return r;
+}
+
+}  // namespace
 
 void add_ingest_routes(Router& router, const Services& s) {
   if (s.ingest == nullptr) return;
   dataplane::Receiver& receiver = *s.ingest;
   router.add(Method::POST, "/api/v1/ingest", [&receiver](Request& req) {
     auto res = receiver.receive(req.body);
-    if (!res) {
-      Response r = problem(res.error());
-      if (res.error().code() == Errc::resource_exhausted) {
-        // The buffer is full under policy reject: the sender keeps the batch and retries.
-        r.status = 503;
-        r.headers["Retry-After"] = "1";
-      }
-      return r;
+    if (!res && res.error().code() == Errc::resource_exhausted) {
+      // The buffer is full under policy reject: the sender keeps the batch and retries.
+      return unavailable_response(res.error().message());
     }
+    if (!res) return problem(res.error());
     return json_response(200, {{"source", res->source},
                                {"stream", res->stream},
                                {"acked_seq", res->acked_seq},

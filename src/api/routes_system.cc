@@ -54,6 +54,9 @@ void add_server_routes(Router& router, const Services& services) {
   add_system_routes(router, services);
   add_node_routes(router, services);
   add_template_routes(router, services);
+  if (services.series) add_series_routes(router, services);
+  add_ingest_routes(router, services);
+  add_event_routes(router, services);
   // Last, so the document lists every route (itself included, through the router reference).
   router.add(Method::GET, "/api/v1/openapi.json", [&router](Request&) {
     return json_response(200, openapi_document(router, build_info().version));

@@ -20,14 +20,34 @@ json to_json(const NodeFacts& f) {
 }
 
 json to_json(const NodeKpis& k) {
-  return {{"cpu_percent", k.cpu_percent},
-          {"load1", k.load1},
-          {"memory_used_bytes", k.memory_used_bytes},
-          {"memory_available_bytes", k.memory_available_bytes},
-          {"disk_used_bytes", k.disk_used_bytes},
-          {"disk_free_bytes", k.disk_free_bytes},
-          {"net_rx_rate", k.net_rx_rate},
-          {"net_tx_rate", k.net_tx_rate}};
+  json j = {{"cpu_percent", k.cpu_percent},
+            {"load1", k.load1},
+            {"memory_used_bytes", k.memory_used_bytes},
+            {"memory_available_bytes", k.memory_available_bytes},
+            {"disk_used_bytes", k.disk_used_bytes},
+            {"disk_free_bytes", k.disk_free_bytes},
+            {"net_rx_rate", k.net_rx_rate},
+            {"net_tx_rate", k.net_tx_rate}};
+  if (!k.buffers.empty()) {
+    json b = json::array();
+    for (const auto& x : k.buffers) {
+      b.push_back({{"stream", x.stream},       {"backlog_records", x.backlog_records},
+                   {"bytes", x.bytes},         {"max_bytes", x.max_bytes},
+                   {"oldest_age_ms", x.oldest_age_ms}, {"in_rate", x.in_rate},
+                   {"out_rate", x.out_rate},   {"dropped", x.dropped},
+                   {"rejected", x.rejected},   {"failures", x.failures},
+                   {"last_error", x.last_error}});
+    }
+    j["buffers"] = std::move(b);
+  }
+  if (k.ingest) {
+    const auto& i = *k.ingest;
+    j["ingest"] = {{"broker_url", i.broker_url},         {"broker_running", i.broker_running},
+                   {"broker_restarts", i.broker_restarts}, {"messages", i.messages},
+                   {"samples", i.samples},               {"events", i.events},
+                   {"invalid_messages", i.invalid_messages}, {"rejected_fields", i.rejected_fields}};
+  }
+  return j;
 }
 
 json to_json(const NodeRegistration& r) {
@@ -101,6 +121,40 @@ Result<NodeKpis> kpis_from_json(const json& j) {
   r.uinteger("disk_free_bytes", k.disk_free_bytes);
   r.number("net_rx_rate", k.net_rx_rate);
   r.number("net_tx_rate", k.net_tx_rate);
+  if (const json* bufs = r.array("buffers")) {
+    if (bufs->size() > 64) r.fail(r.field("buffers"), "at most 64 streams");
+    for (size_t i = 0; i < bufs->size() && !r.error(); ++i) {
+      JsonReader b((*bufs)[i], r.field("buffers") + "[" + std::to_string(i) + "]");
+      BufferKpis x;
+      b.str("stream", x.stream, true, 64);
+      b.uinteger("backlog_records", x.backlog_records);
+      b.uinteger("bytes", x.bytes);
+      b.uinteger("max_bytes", x.max_bytes);
+      b.integer("oldest_age_ms", x.oldest_age_ms);
+      b.number("in_rate", x.in_rate);
+      b.number("out_rate", x.out_rate);
+      b.uinteger("dropped", x.dropped);
+      b.uinteger("rejected", x.rejected);
+      b.uinteger("failures", x.failures);
+      b.str("last_error", x.last_error, false, 4096);
+      IOT_TRY(b.status());
+      k.buffers.push_back(std::move(x));
+    }
+  }
+  if (const json* ing = r.object("ingest")) {
+    JsonReader g(*ing, r.field("ingest"));
+    IngestKpis x;
+    g.str("broker_url", x.broker_url, false, 1024);
+    g.boolean("broker_running", x.broker_running);
+    g.uinteger("broker_restarts", x.broker_restarts);
+    g.uinteger("messages", x.messages);
+    g.uinteger("samples", x.samples);
+    g.uinteger("events", x.events);
+    g.uinteger("invalid_messages", x.invalid_messages);
+    g.uinteger("rejected_fields", x.rejected_fields);
+    IOT_TRY(g.status());
+    k.ingest = std::move(x);
+  }
   IOT_TRY(r.status());
   return k;
 }

@@ -60,6 +60,33 @@ struct NodeRegistration {
 };
 
 // Resource usage at one heartbeat.
+// One buffer stream of a node's data plane (ARCHITECTURE.md §4), as heartbeats report it.
+struct BufferKpis {
+  std::string stream;
+  uint64_t backlog_records = 0;  // not yet forwarded (agents) or applied (server)
+  uint64_t bytes = 0;
+  uint64_t max_bytes = 0;        // saturation = bytes / max_bytes
+  int64_t oldest_age_ms = 0;     // of the oldest record not yet forwarded
+  double in_rate = 0;            // records/s appended
+  double out_rate = 0;           // records/s forwarded
+  uint64_t dropped = 0;          // by the full/age policy, since the agent started
+  uint64_t rejected = 0;         // appends refused (policy reject)
+  uint64_t failures = 0;         // failed forward attempts
+  std::string last_error;
+};
+
+// The agent's ingest from its broker.
+struct IngestKpis {
+  std::string broker_url;
+  bool broker_running = false;
+  uint64_t broker_restarts = 0;
+  uint64_t messages = 0;
+  uint64_t samples = 0;
+  uint64_t events = 0;
+  uint64_t invalid_messages = 0;
+  uint64_t rejected_fields = 0;
+};
+
 struct NodeKpis {
   double cpu_percent = 0;
   double load1 = 0;
@@ -69,6 +96,8 @@ struct NodeKpis {
   uint64_t disk_free_bytes = 0;
   double net_rx_rate = 0;
   double net_tx_rate = 0;
+  std::vector<BufferKpis> buffers;
+  std::optional<IngestKpis> ingest;
 };
 
 struct Heartbeat {

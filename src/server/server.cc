@@ -5,8 +5,11 @@
 #include "core/fs.h"
 #include "core/log.h"
 #include "core/signals.h"
+#include "events/event_log.h"
 #include "resource/node_registry.h"
+#include "server/data_plane.h"
 #include "storage/database.h"
+#include "tsdb/engine.h"
 
 namespace iotwins::server {
 
@@ -52,9 +55,29 @@ int run(const Config& config) {
     return 1;
   }
 
+  // Time series: the embedded engine in <data-dir>/tsdb.
+  auto store = tsdb::EmbeddedStore::open(fs, {.dir = join_path(data_dir, "tsdb")});
+  if (!store) {
+    log.error("{}", store.error().message());
+    return 1;
+  }
+  auto events = events::EventLog::open(**db);
+  if (!events) {
+    log.error("{}", events.error().message());
+    return 1;
+  }
+  auto data_plane = ServerDataPlane::start(data_dir, **store, **events);
+  if (!data_plane) {
+    log.error("{}", data_plane.error().message());
+    return 1;
+  }
+
   api::Services services;
   services.clock = &SystemClock::instance();
   services.nodes = nodes->get();
+  services.series = store->get();
+  services.ingest = &(*data_plane)->receiver();
+  services.events = events->get();
   services.readiness = [] { return std::string(); };
   api::Router router;
   api::add_server_routes(router, services);
@@ -85,6 +108,7 @@ int run(const Config& config) {
   int sig = wait_for_termination().value_or(0);
   log.info("signal {} received: shutting down", sig);
   (*server)->stop();
+  (*data_plane)->stop();
   log.info("stopped");
   return 0;
 }

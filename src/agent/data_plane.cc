@@ -1,0 +1,212 @@
+#include "agent/data_plane.h"
+
+#include <nlohmann/json.hpp>
+
+#include "agent/broker.h"
+#include "agent/mqtt_client.h"
+#include "api/http_client.h"
+#include "api/http_server.h"
+#include "api/routes.h"
+#include "core/fs.h"
+#include "core/log.h"
+#include "dataplane/buffer/sinks.h"
+#include "dataplane/node_buffer.h"
+#include "dataplane/spool_ingest.h"
+
+namespace iotwins::agent {
+namespace {
+
+spdlog::logger& logger() {
+  static auto& log = log::get("agent");
+  return log;
+}
+
+// Sends frames to the parent's /api/v1/ingest; one HTTP client per stream (thread).
+dataplane::SendFrame http_sender(std::shared_ptr<api::HttpClient> client) {
+  return [client](const std::string& frame, const dataplane::BatchHeader&) -> Result<uint64_t> {
+    IOT_ASSIGN(auto res, client->request(api::Method::POST, "/api/v1/ingest", frame,
+                                         "application/octet-stream"));
+    if (!res.ok()) return std::unexpected(api::error_from_response(res, "forward to " + client->base_url()));
+    try {
+      return nlohmann::json::parse(res.body).at("acked_seq").get<uint64_t>();
+    } catch (const nlohmann::json::exception& e) {
+      return make_error(Errc::unavailable, "the parent answered the ingest badly: " + std::string(e.what()));
+    }
+  };
+}
+
+}  // namespace
+
+void add_data_plane_options(ConfigSpec& spec) {
+  spec.add({.name = "parent-url",
+            .help = "where this agent forwards its data: the parent agent's ingest URL (an IoT "
+                    "agent's edge agent); default: the server"});
+  spec.add({.name = "listen", .default_value = "127.0.0.1:0",
+            .help = "address of this agent's ingest endpoint for child agents (port 0: a free one, "
+                    "written to <data-dir>/agent.url)"});
+  spec.add({.name = "mqtt", .default_value = "managed",
+            .help = "device broker: 'managed' (start a local Mosquitto with the durable spool), "
+                    "'none', or mqtt://host:port of an existing broker (subscribed, weaker guarantee: "
+                    "see docs/dataplane.md)"});
+  spec.add({.name = "mqtt-host", .default_value = "127.0.0.1",
+            .help = "address the managed broker listens on"});
+  spec.add({.name = "mqtt-port", .type = ConfigType::integer, .default_value = "1883",
+            .help = "port of the managed broker (0: a free one)", .min = 0, .max = 65535});
+  spec.add({.name = "broker-plugin", .help = "path of libiotwins_broker.so (default: next to this program)"});
+  spec.add({.name = "spool-fsync", .type = ConfigType::choice, .default_value = "periodic",
+            .help = "when device messages reach the disk: periodic (written before PUBACK, fsynced "
+                    "within 2 ms) or always (fsynced before PUBACK)",
+            .choices = {"periodic", "always"}});
+  spec.add({.name = "buffer-max", .type = ConfigType::size, .default_value = "1GiB",
+            .help = "limit of each buffer stream (telemetry, events) on disk"});
+  spec.add({.name = "buffer-policy", .type = ConfigType::choice, .default_value = "reject",
+            .help = "when a stream is full: reject new data (the sender keeps it) or drop_oldest",
+            .choices = {"reject", "drop_oldest"}});
+}
+
+struct DataPlane::Impl {
+  std::string data_dir;
+  std::string parent_url;
+  api::ClientOptions client_options;
+  std::unique_ptr<dataplane::NodeBuffer> buffer;
+  std::unique_ptr<ManagedBroker> broker;
+  std::string mqtt_url;
+  std::unique_ptr<MqttClient> mqtt;
+  std::unique_ptr<dataplane::SpoolIngest> ingest;
+  api::Router router;
+  api::Services services;
+  std::unique_ptr<api::HttpServer> http;
+  std::string ingest_url;
+  std::mutex mu;
+  bool forwarding = false;
+};
+
+DataPlane::DataPlane(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+DataPlane::~DataPlane() { stop(); }
+
+Result<std::unique_ptr<DataPlane>> DataPlane::start(const Config& config, const std::string& data_dir) {
+  auto& fs = PosixFileSystem::instance();
+  auto impl = std::make_unique<Impl>();
+  impl->data_dir = data_dir;
+  impl->parent_url = config.str("parent-url").empty() ? config.str("server") : config.str("parent-url");
+  impl->client_options.ca_file = config.str("ca-file");
+  impl->client_options.request_timeout = std::chrono::seconds(30);
+  IOT_ASSIGN(auto policy, dataplane::parse_full_policy(config.str("buffer-policy")));
+  dataplane::NodeBufferOptions bo;
+  bo.dir = join_path(data_dir, "buffer");
+  for (auto name : {dataplane::kTelemetryStream, dataplane::kEventsStream}) {
+    bo.streams.push_back({.name = std::string(name), .policy = policy, .max_bytes = config.size("buffer-max")});
+  }
+  IOT_ASSIGN(impl->buffer, dataplane::NodeBuffer::open(fs, bo));
+
+  std::string mqtt = config.str("mqtt");
+  std::string spool_dir = join_path(data_dir, "spool");
+  if (mqtt == "managed") {
+    BrokerOptions b;
+    b.data_dir = data_dir;
+    b.host = config.str("mqtt-host");
+    b.port = static_cast<uint16_t>(config.integer("mqtt-port"));
+    b.plugin = config.str("broker-plugin").empty() ? default_broker_plugin() : config.str("broker-plugin");
+    b.spool_dir = spool_dir;
+    b.fsync = config.str("spool-fsync");
+    IOT_ASSIGN(impl->broker, ManagedBroker::start(b));
+    impl->mqtt_url = impl->broker->url();
+  } else if (mqtt != "none") {
+    return make_error(Errc::invalid_argument,
+                      "--mqtt " + mqtt + ": an external broker is not supported yet; use managed or none");
+  }
+  if (!impl->mqtt_url.empty()) {
+    auto client = MqttClient::connect(impl->mqtt_url, "iotwins-agent-" + std::to_string(::getpid()));
+    if (client) {
+      impl->mqtt = std::move(*client);
+    } else {
+      logger().warn("error reports will not be published: {}", client.error().message());
+    }
+    MqttClient* pub = impl->mqtt.get();
+    impl->ingest = std::make_unique<dataplane::SpoolIngest>(
+        fs, dataplane::SpoolIngestOptions{.spool_dir = spool_dir}, *impl->buffer,
+        [pub](const std::string& twin, const std::string& json) {
+          if (pub && !twin.empty()) (void)pub->publish("iotwins/" + twin + "/errors", json);
+        });
+    impl->ingest->start();
+  }
+
+  impl->services.clock = &SystemClock::instance();
+  impl->services.ingest = &impl->buffer->receiver();
+  impl->services.readiness = [] { return std::string(); };
+  api::add_system_routes(impl->router, impl->services);
+  api::add_ingest_routes(impl->router, impl->services);
+  api::ServerOptions so;
+  so.listen = config.str("listen");
+  so.worker_threads = 2;
+  so.max_body_bytes = 16u << 20;
+  IOT_ASSIGN(impl->http, api::HttpServer::start(so, impl->router));
+  impl->ingest_url = "http://" + impl->http->address();
+  IOT_TRY(fs.write_file_atomic(join_path(data_dir, "agent.url"), impl->ingest_url + "\n"));
+  logger().info("data plane: ingest endpoint {}, devices on {}, forwarding to {}", impl->ingest_url,
+                impl->mqtt_url.empty() ? "(no broker)" : impl->mqtt_url, impl->parent_url);
+  return std::unique_ptr<DataPlane>(new DataPlane(std::move(impl)));
+}
+
+Status DataPlane::set_node_id(const std::string& node_id) {
+  std::lock_guard lock(impl_->mu);
+  if (impl_->forwarding) return ok();
+  std::vector<std::shared_ptr<api::HttpClient>> clients;
+  for (int i = 0; i < 2; ++i) {
+    IOT_ASSIGN(auto c, api::HttpClient::create(impl_->parent_url, impl_->client_options));
+    clients.push_back(std::shared_ptr<api::HttpClient>(std::move(c)));
+  }
+  size_t next = 0;
+  impl_->buffer->start({.max_records = 8192, .linger = std::chrono::milliseconds(20)},
+                       [&](dataplane::Stream& s) {
+                         return dataplane::forward_sink(node_id, s.options().name,
+                                                        http_sender(clients[next++ % clients.size()]));
+                       });
+  impl_->forwarding = true;
+  logger().info("forwarding as {} to {}", node_id, impl_->parent_url);
+  return ok();
+}
+
+void DataPlane::stop() {
+  if (!impl_) return;
+  if (impl_->ingest) impl_->ingest->stop();
+  if (impl_->http) impl_->http->stop();
+  impl_->buffer->stop();
+  if (impl_->broker) impl_->broker->stop();
+}
+
+std::string DataPlane::ingest_url() const { return impl_->ingest_url; }
+std::string DataPlane::mqtt_url() const { return impl_->mqtt_url; }
+
+void DataPlane::fill_kpis(model::NodeKpis& kpis) {
+  for (const auto& r : impl_->buffer->report()) {
+    model::BufferKpis b;
+    b.stream = r.stream.name;
+    b.backlog_records = r.stream.backlog_records;
+    b.bytes = r.stream.bytes;
+    b.max_bytes = r.stream.max_bytes;
+    b.oldest_age_ms = r.stream.oldest_age_ns / 1'000'000;
+    b.in_rate = r.rate_in;
+    b.out_rate = r.rate_out;
+    b.dropped = r.stream.dropped;
+    b.rejected = r.stream.rejected;
+    b.failures = r.consumer.failures;
+    if (r.consumer.consecutive_failures > 0) b.last_error = r.consumer.last_error;
+    kpis.buffers.push_back(std::move(b));
+  }
+  if (impl_->ingest) {
+    auto s = impl_->ingest->stats();
+    model::IngestKpis i;
+    i.broker_url = impl_->mqtt_url;
+    i.broker_running = impl_->broker && impl_->broker->running();
+    i.broker_restarts = impl_->broker ? impl_->broker->restarts() : 0;
+    i.messages = s.messages;
+    i.samples = s.samples;
+    i.events = s.events;
+    i.invalid_messages = s.invalid_messages;
+    i.rejected_fields = s.rejected_fields;
+    kpis.ingest = std::move(i);
+  }
+}
+
+}  // namespace iotwins::agent

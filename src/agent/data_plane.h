@@ -1,0 +1,45 @@
+// The agent's data plane: devices → (local Mosquitto + spool plugin, or an external broker) →
+// ingest stage → durable buffer streams → forwarders → the parent's POST /api/v1/ingest
+// (an edge agent or the server). Children (IoT agents) forward into this agent's own
+// /api/v1/ingest, served on --listen, and their batches flow on through the same buffer.
+//
+//   <data-dir>/spool/    device messages, durable before PUBACK (written by the plugin)
+//   <data-dir>/buffer/   the node's streams and the receiver's marks
+//   <data-dir>/agent.url where this agent's ingest endpoint listens (for children, tests)
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/config.h"
+#include "core/result.h"
+#include "model/node.h"
+
+namespace iotwins::agent {
+
+// Adds the agent's data-plane options to its config spec.
+void add_data_plane_options(ConfigSpec& spec);
+
+class DataPlane {
+ public:
+  // Starts the broker, ingest and the ingest endpoint; forwarding starts with set_node_id().
+  static Result<std::unique_ptr<DataPlane>> start(const Config& config, const std::string& data_dir);
+  ~DataPlane();
+
+  // The node id this agent forwards under (its registered id); starts the forwarders once.
+  Status set_node_id(const std::string& node_id);
+  void stop();
+
+  std::string ingest_url() const;
+  std::string mqtt_url() const;
+  // Buffer and ingest figures for the heartbeat.
+  void fill_kpis(model::NodeKpis& kpis);
+
+ private:
+  struct Impl;
+  explicit DataPlane(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace iotwins::agent

@@ -1,0 +1,61 @@
+#include "agent/mqtt_client.h"
+
+#include <mosquitto.h>
+
+#include <mutex>
+
+namespace iotwins::agent {
+namespace {
+
+void init_library() {
+  static std::once_flag once;
+  std::call_once(once, [] { mosquitto_lib_init(); });
+}
+
+}  // namespace
+
+Result<std::unique_ptr<MqttClient>> MqttClient::connect(const std::string& url, const std::string& client_id) {
+  init_library();
+  std::string rest = url;
+  if (rest.starts_with("mqtt://")) rest = rest.substr(7);
+  size_t colon = rest.rfind(':');
+  if (colon == std::string::npos || rest.find('/') != std::string::npos) {
+    return make_error(Errc::invalid_argument, "MQTT URL '" + url + "' must be mqtt://host:port");
+  }
+  std::string host = rest.substr(0, colon);
+  int port = std::atoi(rest.c_str() + colon + 1);
+  if (port <= 0 || port > 65535) {
+    return make_error(Errc::invalid_argument, "MQTT URL '" + url + "' has a bad port");
+  }
+  std::unique_ptr<MqttClient> c(new MqttClient());
+  c->mosq_ = mosquitto_new(client_id.c_str(), true, nullptr);
+  if (!c->mosq_) return make_error(Errc::internal, "mosquitto_new failed");
+  mosquitto_reconnect_delay_set(c->mosq_, 1, 10, true);
+  int rc = mosquitto_connect_async(c->mosq_, host.c_str(), port, 30);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    return make_error(Errc::unavailable, "MQTT connect to " + url + ": " + mosquitto_strerror(rc));
+  }
+  rc = mosquitto_loop_start(c->mosq_);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    return make_error(Errc::internal, std::string("MQTT loop: ") + mosquitto_strerror(rc));
+  }
+  return c;
+}
+
+MqttClient::~MqttClient() {
+  if (!mosq_) return;
+  mosquitto_disconnect(mosq_);
+  mosquitto_loop_stop(mosq_, true);
+  mosquitto_destroy(mosq_);
+}
+
+Status MqttClient::publish(const std::string& topic, std::string_view payload, int qos, bool retain) {
+  int rc = mosquitto_publish(mosq_, nullptr, topic.c_str(), static_cast<int>(payload.size()),
+                             payload.data(), qos, retain);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    return make_error(Errc::unavailable, "MQTT publish on " + topic + ": " + mosquitto_strerror(rc));
+  }
+  return ok();
+}
+
+}  // namespace iotwins::agent

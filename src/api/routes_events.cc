@@ -1,0 +1,79 @@
+// GET /api/v1/events: the event log (device events, reported-state messages, later anomalies
+// and lifecycle events), oldest first, with a cursor.
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+
+#include "api/problem.h"
+#include "api/routes.h"
+#include "api/series_params.h"
+#include "events/event_log.h"
+
+namespace iotwins::api {
+namespace {
+
+Result<int64_t> int_param(const Request& req, const char* name, int64_t fallback, int64_t min, int64_t max) {
+  const std::string* v = req.query_param(name);
+  if (!v) return fallback;
+  int64_t out = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+  if (ec != std::errc() || p != v->data() + v->size() || out < min || out > max) {
+    return make_error(Errc::invalid_argument, std::string("query parameter '") + name +
+                                                  "' must be an integer from " + std::to_string(min) +
+                                                  " to " + std::to_string(max));
+  }
+  return out;
+}
+
+Result<events::EventQuery> parse_events_query(const Request& req, int64_t now) {
+  static const std::vector<std::string> known = {"twin", "type", "after", "from", "to", "limit"};
+  for (const auto& [k, v] : req.query) {
+    if (std::find(known.begin(), known.end(), k) == known.end()) {
+      return make_error(Errc::invalid_argument, "unknown query parameter '" + k +
+                                                    "' (accepted: twin, type, after, from, to, limit)");
+    }
+  }
+  events::EventQuery q;
+  if (auto* t = req.query_param("twin")) q.twin = *t;
+  if (auto* t = req.query_param("type")) q.type = *t;
+  IOT_ASSIGN(q.after_id, int_param(req, "after", 0, 0, INT64_MAX));
+  IOT_ASSIGN(int64_t limit, int_param(req, "limit", 100, 1, 1000));
+  q.limit = static_cast<size_t>(limit);
+  for (auto [name, out] : {std::pair{"from", &q.from_ns}, std::pair{"to", &q.to_ns}}) {
+    if (auto* t = req.query_param(name)) {
+      auto ns = series::parse_time(*t, now);
+      if (!ns) return std::unexpected(ns.error());
+      *out = *ns;
+    }
+  }
+  return q;
+}
+
+}  // namespace
+
+void add_event_routes(Router& router, const Services& s) {
+  if (s.events == nullptr) return;
+  events::EventLog& log = *s.events;
+  const Clock& clock = *s.clock;
+  router.add(Method::GET, "/api/v1/events", [&log, &clock](Request& req) {
+    auto q = parse_events_query(req, clock.now_ns());
+    if (!q) return problem(q.error());
+    auto evs = log.list(*q);
+    if (!evs) return problem(evs.error());
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& e : *evs) {
+      nlohmann::json payload = nlohmann::json::parse(e.json, nullptr, false);
+      items.push_back({{"id", e.id},
+                       {"twin", e.twin},
+                       {"type", e.type},
+                       {"ts", series::format_time(e.ts_ns)},
+                       {"ts_ns", e.ts_ns},
+                       {"data", payload.is_discarded() ? nlohmann::json(e.json) : payload}});
+    }
+    nlohmann::json body = {{"items", items}, {"count", items.size()}};
+    if (!evs->empty() && evs->size() == q->limit) body["next"] = evs->back().id;
+    return json_response(200, body);
+  }, {.summary = "events, oldest first (?twin=, ?type=, ?from=, ?to=, ?after=<id cursor>, ?limit=)"});
+}
+
+}  // namespace iotwins::api
