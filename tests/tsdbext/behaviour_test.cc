@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <thread>
 
 #include "store_fixture.h"
 
@@ -200,6 +201,29 @@ TEST_P(StoreBehaviour, BadBatchIsRefusedWholeAndChangesNothing) {
   tsdb::SeriesWrite alone{good, s};
   ASSERT_TRUE(store_->write({&alone, 1}));
   EXPECT_EQ(read_one(good), s);
+}
+
+TEST_P(StoreBehaviour, ConcurrentWritersAndReaders) {
+  constexpr int kThreads = 4, kBatches = 10, kPerBatch = 50;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto k = key("w-" + std::to_string(t), "v");
+      for (int b = 0; b < kBatches; ++b) {
+        std::vector<Sample> s;
+        for (int i = 0; i < kPerBatch; ++i) s.push_back({kT0 + (b * kPerBatch + i) * kSec, double(t)});
+        if (!write(k, s)) ++failures;
+        if (!store_->list_series({"w-*", "v"})) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto list = store_->list_series({"w-*", "v"});
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), static_cast<size_t>(kThreads));
+  for (const auto& info : *list) EXPECT_EQ(info.count, static_cast<uint64_t>(kBatches * kPerBatch)) << tsdb::to_display(info.key);
 }
 
 TEST_P(StoreBehaviour, BadQueriesAreRefused) {

@@ -151,16 +151,22 @@ std::string PostgresServer::url(const std::string& db) const {
   return "postgresql://iotwins@127.0.0.1:" + std::to_string(port_) + "/" + db;
 }
 
-Status PostgresServer::create_database(const std::string& db) {
+Status PostgresServer::create_database(const std::string& db) { return admin("CREATE DATABASE \"" + db + "\""); }
+Status PostgresServer::create_schema(const std::string& schema) { return admin("CREATE SCHEMA \"" + schema + "\""); }
+
+std::string PostgresServer::url_in_schema(const std::string& schema) const {
+  return url("postgres") + "?options=-csearch_path%3D" + schema;
+}
+
+Status PostgresServer::admin(const std::string& sql) {
   std::string conninfo = "host=127.0.0.1 port=" + std::to_string(port_) + " user=iotwins dbname=postgres";
   PGconn* c = PQconnectdb(conninfo.c_str());
-  std::string sql = "CREATE DATABASE \"" + db + "\"";
   PGresult* r = PQexec(c, sql.c_str());
   bool good = PQresultStatus(r) == PGRES_COMMAND_OK;
   std::string msg = PQerrorMessage(c);
   PQclear(r);
   PQfinish(c);
-  if (!good) return make_error(Errc::io_error, "create database " + db + ": " + msg);
+  if (!good) return make_error(Errc::io_error, sql + ": " + msg);
   return ok();
 }
 

@@ -22,8 +22,13 @@ class PostgresServer {
   std::string url(const std::string& db) const;
   // A new, empty database.
   Status create_database(const std::string& db);
+  // A new, empty schema in the database `postgres`, and a URL whose search_path is it (much
+  // faster than a database per test).
+  Status create_schema(const std::string& schema);
+  std::string url_in_schema(const std::string& schema) const;
 
  private:
+  Status admin(const std::string& sql);
   std::string dir_, bin_;
   int port_ = 0;
   bool running_ = false;

@@ -49,9 +49,9 @@ class StoreBehaviour : public ::testing::TestWithParam<Kind> {
         url = "embedded";
         break;
       case Kind::postgresql: {
-        auto st = postgres().create_database(name);
+        auto st = postgres().create_schema(name);
         ASSERT_TRUE(st) << st.error().to_string();
-        url = postgres().url(name);
+        url = postgres().url_in_schema(name);
         break;
       }
       case Kind::influxdb:
