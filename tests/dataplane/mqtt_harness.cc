@@ -52,7 +52,7 @@ int free_port() {
 std::string telemetry_payload(uint64_t i) {
   std::string p = "{\"seq\":" + std::to_string(i);
   for (int k = 1; k < 10; ++k) {
-    p += ",\"v" + std::to_string(k) + "\":" + std::to_string(i * 10 + k) + ".25";
+    p += ",\"v" + std::to_string(k) + "\":" + std::to_string(i * 10 + k) + ".125";
   }
   return p + "}";
 }
