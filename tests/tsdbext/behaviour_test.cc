@@ -143,6 +143,36 @@ TEST_P(StoreBehaviour, NamesInfluxCannotHoldAreRefusedThereOnly) {
   }
 }
 
+TEST_P(StoreBehaviour, InvalidUtf8IsRefusedByTheExternalStores) {
+  auto k = key("bad\xff", "p");
+  auto st = write(k, {{kT0, 1}});
+  if (GetParam() == Kind::embedded) {
+    EXPECT_TRUE(st) << st.error().to_string();
+  } else {
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().code(), Errc::invalid_argument);
+    EXPECT_NE(st.error().message().find("UTF-8"), std::string::npos) << st.error().message();
+  }
+}
+
+TEST_P(StoreBehaviour, SeriesWrittenWithoutSamples) {
+  auto k = key("empty", "v");
+  ASSERT_TRUE(write(k, {}));
+  auto list = store_->list_series({"empty", "v"});
+  ASSERT_TRUE(list);
+  auto last = store_->last(k);
+  if (GetParam() == Kind::influxdb) {  // InfluxDB has no series without points
+    EXPECT_TRUE(list->empty());
+    ASSERT_FALSE(last);
+    EXPECT_EQ(last.error().code(), Errc::not_found);
+  } else {
+    ASSERT_EQ(list->size(), 1u);
+    EXPECT_EQ((*list)[0].count, 0u);
+    ASSERT_TRUE(last);
+    EXPECT_FALSE(*last);
+  }
+}
+
 TEST_P(StoreBehaviour, LastAndListSeries) {
   auto a = key("m-1", "speed", {{"line", "a"}});
   auto b = key("m-2", "speed", {{"line", "b"}});
