@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +34,14 @@ std::optional<uint64_t> parse_segment_name(std::string_view name);
 std::string encode_segment_header(uint64_t first_seq);
 // Checks magic and CRC; returns the first sequence number.
 Result<uint64_t> decode_segment_header(std::string_view bytes);
+
+// The fixed-width integer at `at` of `in`, little-endian (the host's order, as everywhere here).
+template <class T>
+T load_le(std::string_view in, size_t at) {
+  T v;
+  std::memcpy(&v, in.data() + at, sizeof(T));
+  return v;
+}
 
 // Appends one frame to out.
 void encode_frame(std::string& out, uint64_t seq, int64_t ts_ns, std::string_view payload);

@@ -1,7 +1,6 @@
 #include "wal/tail.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "wal/consumers.h"
 #include "wal/crc32c.h"
@@ -11,13 +10,6 @@ namespace iotwins::wal {
 namespace {
 
 constexpr size_t kReadChunk = 256 << 10;
-
-template <class T>
-T get(std::string_view in, size_t at) {
-  T v;
-  std::memcpy(&v, in.data() + at, sizeof(T));  // little-endian host, as format.cc
-  return v;
-}
 
 }  // namespace
 
@@ -119,7 +111,7 @@ Result<TailReader::Read> TailReader::read_frame(WalRecord& out) {
   IOT_ASSIGN(bool header, available(kFrameHeaderSize));
   if (!header) return incomplete(buf_offset_ + buf_.size() == offset_);
   std::string_view view = std::string_view(buf_).substr(offset_ - buf_offset_);
-  uint32_t len = get<uint32_t>(view, 4);
+  uint32_t len = load_le<uint32_t>(view, 4);
   if (len > opts_.max_record_bytes) {
     return bad("frame length " + std::to_string(len) + " exceeds the record limit " +
                std::to_string(opts_.max_record_bytes));
@@ -127,14 +119,14 @@ Result<TailReader::Read> TailReader::read_frame(WalRecord& out) {
   IOT_ASSIGN(bool whole, available(kFrameHeaderSize + len));
   if (!whole) return incomplete(false);
   view = std::string_view(buf_).substr(offset_ - buf_offset_);
-  if (crc32c(view.substr(4, kFrameHeaderSize - 4 + len)) != get<uint32_t>(view, 0)) {
+  if (crc32c(view.substr(4, kFrameHeaderSize - 4 + len)) != load_le<uint32_t>(view, 0)) {
     return bad("checksum mismatch");
   }
-  if (uint64_t seq = get<uint64_t>(view, 8); seq != offset_seq_) {
+  if (uint64_t seq = load_le<uint64_t>(view, 8); seq != offset_seq_) {
     return bad("carries sequence number " + std::to_string(seq));
   }
   out.seq = offset_seq_;
-  out.ts_ns = get<int64_t>(view, 16);
+  out.ts_ns = load_le<int64_t>(view, 16);
   out.payload.assign(view.substr(kFrameHeaderSize, len));
   offset_ += kFrameHeaderSize + len;
   ++offset_seq_;

@@ -5,16 +5,8 @@
 #include "wal/wal.h"
 
 namespace iotwins::wal {
-namespace {
-
-spdlog::logger& logger() {
-  static auto& log = log::get("wal");
-  return log;
-}
-
-}  // namespace
-
 Result<size_t> Wal::load_external_offsets() {
+  static auto& log = iotwins::log::get("wal");
   IOT_ASSIGN(auto names, fs_.list(dir_));
   ConsumerOffsets found;
   for (const auto& name : names) {
@@ -33,7 +25,7 @@ Result<size_t> Wal::load_external_offsets() {
     for (auto [consumer, seq] : found) {
       if (seq > committed_seq_) {
         // Only after a machine crash lost records the consumer had already read.
-        logger().warn("wal {}: consumer {} acknowledged {} but the log ends at {}", dir_,
+        log.warn("wal {}: consumer {} acknowledged {} but the log ends at {}", dir_,
                       consumer, seq, committed_seq_);
         seq = committed_seq_;
       }

@@ -12,15 +12,6 @@
 #include "wal/wal.h"
 
 namespace iotwins::wal {
-namespace {
-
-spdlog::logger& logger() {
-  static auto& log = log::get("wal");
-  return log;
-}
-
-}  // namespace
-
 void Wal::start_sync_thread() {
   sync_thread_ = std::thread([this] { sync_loop(); });
 }
@@ -36,6 +27,7 @@ void Wal::stop_sync_thread() {
 }
 
 void Wal::sync_loop() {
+  static auto& log = iotwins::log::get("wal");
   std::unique_ptr<File> file;
   std::string file_path;
   auto last_sync = std::chrono::steady_clock::now() - opts_.sync_interval;
@@ -75,7 +67,7 @@ void Wal::sync_loop() {
     if (status) {
       durable_seq_ = std::max(durable_seq_, target);
     } else if (!failed_) {
-      logger().error("wal {}: background fdatasync failed: {}; refusing further appends", dir_,
+      log.error("wal {}: background fdatasync failed: {}; refusing further appends", dir_,
                      status.error().message());
       failed_ = status.error();
     }
