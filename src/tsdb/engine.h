@@ -166,6 +166,9 @@ class EmbeddedStore final : public TimeSeriesStore {
   std::vector<BlockMap> rollups_;    // per StoreOptions::rollup_ns level
   std::unique_ptr<wal::Wal> log_;
   uint64_t log_offset_ = 0;  // the "tsdb" consumer offset: every record up to it is sealed
+  // Record buffers kept between writes: fresh multi-megabyte buffers for every batch cost
+  // page faults (and push malloc past its trim threshold) — see engine_log.cc.
+  std::vector<std::string> log_records_;
   uint64_t sealed_lsn_ = 0;
   int64_t sealed_window_ = std::numeric_limits<int64_t>::min();
   uint32_t next_round_ = 0;
