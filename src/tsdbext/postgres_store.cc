@@ -16,6 +16,8 @@ constexpr Oid kBytea = 17, kText = 25, kJsonb = 3802;
 constexpr size_t kRowsPerStatement = 50'000;
 
 // One statement each: libpq's extended protocol runs one command per call.
+// No foreign key from samples to series: its per-row check cut the write rate 3-4x (measured
+// with DISABLED_Rates), and only this store writes samples, with ids it registered first.
 constexpr const char* kSchema[] = {R"sql(
 CREATE TABLE IF NOT EXISTS iotwins_series (
   id bigserial PRIMARY KEY,
@@ -25,7 +27,7 @@ CREATE TABLE IF NOT EXISTS iotwins_series (
   labels jsonb NOT NULL
 ))sql", R"sql(
 CREATE TABLE IF NOT EXISTS iotwins_samples (
-  series_id bigint NOT NULL REFERENCES iotwins_series (id),
+  series_id bigint NOT NULL,
   ts bigint NOT NULL,
   value double precision NOT NULL,
   PRIMARY KEY (series_id, ts)

@@ -23,17 +23,21 @@ namespace {
 using namespace std::chrono_literals;
 constexpr auto kDeadline = 30s;
 
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 // Runs a command to its end; its output goes to `log` (stderr too unless `err_log` is given).
 Status run(std::vector<std::string> argv, const std::string& log, const std::string& err_log = "stdout") {
   auto p = Process::spawn({.argv = argv, .stdout_path = log, .stderr_path = err_log});
   if (!p) return std::unexpected(p.error());
   auto st = p->wait();
   if (!st.exited() || st.code != 0) {
-    std::ifstream in(log);
-    std::stringstream text;
-    text << in.rdbuf();
     return make_error(Errc::internal, argv[0] + " " + (argv.size() > 1 ? argv[1] : "") + " " + st.to_string() +
-                                          "; its output:\n" + text.str());
+                                          "; its output:\n" + read_text(log));
   }
   return ok();
 }
@@ -180,11 +184,8 @@ Status InfluxServer::start(const std::string& base) {
     return make_error(Errc::unavailable, "cannot run 'influxd config' (Debian package 'influxdb'; run scripts/setup): " +
                                              st.error().message());
   }
-  std::ifstream in(defaults_path);
-  std::stringstream defaults;
-  defaults << in.rdbuf();
   port_ = free_port();
-  std::ofstream(dir + "/influxdb.conf") << influx_config(defaults.str(), dir, port_, free_port());
+  std::ofstream(dir + "/influxdb.conf") << influx_config(read_text(defaults_path), dir, port_, free_port());
   auto p = Process::spawn({.argv = {"influxd", "-config", dir + "/influxdb.conf"}, .stdout_path = dir + "/influxd.log",
                            .stderr_path = "stdout"});
   if (!p) return std::unexpected(p.error());
@@ -196,10 +197,7 @@ Status InfluxServer::start(const std::string& base) {
     auto r = http->request(api::Method::GET, "/ping");
     if (r && r->status == 204) return ok();
     if (!proc_.running()) {
-      std::ifstream log(dir + "/influxd.log");
-      std::stringstream text;
-      text << log.rdbuf();
-      return make_error(Errc::unavailable, "influxd exited; its log:\n" + text.str().substr(0, 2000));
+      return make_error(Errc::unavailable, "influxd exited; its log:\n" + read_text(dir + "/influxd.log").substr(0, 2000));
     }
     if (std::chrono::steady_clock::now() > deadline) return make_error(Errc::timeout, "influxd did not answer /ping");
     std::this_thread::sleep_for(10ms);
@@ -216,24 +214,23 @@ std::string InfluxServer::url(const std::string& db) const {
   return "influxdb://127.0.0.1:" + std::to_string(port_) + "/" + db;
 }
 
-PostgresServer& postgres() {
-  static PostgresServer* server = [] {
-    auto* s = new PostgresServer;
-    auto st = s->start("tsdbext-pg");
-    if (!st) ADD_FAILURE() << "starting PostgreSQL: " << st.error().to_string();
+namespace {
+
+// Starts a server on first use; a failure fails the test that first needed it (the later ones
+// then fail on connecting).
+template <class Server>
+Server& started(const char* what, const char* dir) {
+  static Server* server = [&] {
+    auto* s = new Server;
+    if (auto st = s->start(dir); !st) ADD_FAILURE() << "starting " << what << ": " << st.error().to_string();
     return s;
   }();
   return *server;
 }
 
-InfluxServer& influx() {
-  static InfluxServer* server = [] {
-    auto* s = new InfluxServer;
-    auto st = s->start("tsdbext-influx");
-    if (!st) ADD_FAILURE() << "starting InfluxDB: " << st.error().to_string();
-    return s;
-  }();
-  return *server;
-}
+}  // namespace
+
+PostgresServer& postgres() { return started<PostgresServer>("PostgreSQL", "tsdbext-pg"); }
+InfluxServer& influx() { return started<InfluxServer>("InfluxDB", "tsdbext-influx"); }
 
 }  // namespace iotwins::tsdbext::testing
