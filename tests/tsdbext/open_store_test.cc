@@ -59,5 +59,26 @@ TEST(OpenStore, UnreachableServersAreUnavailableNamingHostAndPort) {
   }
 }
 
+TEST(OpenStore, PostgresLostConnectionIsUnavailableThenReconnects) {
+  ASSERT_TRUE(postgres().create_schema("reconnect"));
+  auto s = open_store(postgres().url_in_schema("reconnect"));
+  ASSERT_TRUE(s) << s.error().to_string();
+  tsdb::SeriesKey k{"t", "p", {}};
+  std::vector<tsdb::Sample> samples{{1, 1.0}};
+  tsdb::SeriesWrite w{k, samples};
+  ASSERT_TRUE((*s)->write({&w, 1}));
+  ASSERT_TRUE(postgres().terminate_connections());
+  auto st = (*s)->write({&w, 1});
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code(), Errc::unavailable) << st.error().to_string();
+  EXPECT_NE(st.error().message().find("127.0.0.1:" + std::to_string(postgres().port())), std::string::npos)
+      << st.error().message();
+  // The next call connects again.
+  ASSERT_TRUE((*s)->write({&w, 1}));
+  auto last = (*s)->last(k);
+  ASSERT_TRUE(last && *last);
+  EXPECT_EQ(**last, samples[0]);
+}
+
 }  // namespace
 }  // namespace iotwins::tsdbext::testing

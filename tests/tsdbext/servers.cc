@@ -162,11 +162,16 @@ std::string PostgresServer::url_in_schema(const std::string& schema) const {
   return url("postgres") + "?options=-csearch_path%3D" + schema;
 }
 
+Status PostgresServer::terminate_connections() {
+  return admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+               "AND pid <> pg_backend_pid()");
+}
+
 Status PostgresServer::admin(const std::string& sql) {
   std::string conninfo = "host=127.0.0.1 port=" + std::to_string(port_) + " user=iotwins dbname=postgres";
   PGconn* c = PQconnectdb(conninfo.c_str());
   PGresult* r = PQexec(c, sql.c_str());
-  bool good = PQresultStatus(r) == PGRES_COMMAND_OK;
+  bool good = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
   std::string msg = PQerrorMessage(c);
   PQclear(r);
   PQfinish(c);

@@ -26,6 +26,8 @@ class PostgresServer {
   // faster than a database per test).
   Status create_schema(const std::string& schema);
   std::string url_in_schema(const std::string& schema) const;
+  // Ends every other client connection, as a server restart or a network cut would.
+  Status terminate_connections();
 
  private:
   Status admin(const std::string& sql);
