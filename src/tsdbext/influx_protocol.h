@@ -34,8 +34,9 @@ std::string influxql_string(std::string_view text);  // 'text'
 // `tag_keys` (a tag the series lacks must be empty).
 std::string series_condition(const tsdb::SeriesKey& key, const std::vector<std::string>& tag_keys);
 
-// A query answer in JSON: the series of its one statement (name, tags, rows as JSON text is not
-// needed: cells are kept as strings or integers). Error: the statement's or the server's error.
+// A query answer in JSON: the series of its statements, each with its name, tags, and per row
+// its string cells and its integer cells (times with epoch=ns, counts; float cells are not
+// kept). Error: the statement's or the server's error.
 struct InfluxSeries {
   std::string name;
   std::vector<std::pair<std::string, std::string>> tags;  // every tag key of the group; "" = absent

@@ -46,6 +46,15 @@ TEST(OpenStore, PostgresAliasesAndKinds) {
   auto i = open_store(influx().url("kinds"));
   ASSERT_TRUE(i) << i.error().to_string();
   EXPECT_NE(dynamic_cast<InfluxStore*>(i->get()), nullptr);
+  // An InfluxDB database name with odd characters, percent-escaped in the URL.
+  auto odd = open_store(influx().url("odd%20db%2C%22q%22%27"));
+  ASSERT_TRUE(odd) << odd.error().to_string();
+  std::vector<tsdb::Sample> s{{5, 2.5}};
+  tsdb::SeriesWrite w{{"t", "p", {}}, s};
+  ASSERT_TRUE((*odd)->write({&w, 1}));
+  auto last = (*odd)->last(w.key);
+  ASSERT_TRUE(last && *last) << (last ? "empty" : last.error().to_string());
+  EXPECT_EQ(**last, s[0]);
 }
 
 TEST(OpenStore, UnreachableServersAreUnavailableNamingHostAndPort) {
