@@ -28,7 +28,7 @@ class NodesTest : public ::testing::Test {
                                 std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"agent", "--server", server_->url(), "--level", level,
                                      "--data-dir", dir_ + "/" + name, "--name", name,
-                                     "--heartbeat-interval", kInterval};
+                                     "--heartbeat-interval", kInterval, "--mqtt-port", "0"};
     args.insert(args.end(), extra.begin(), extra.end());
     auto d = std::make_unique<Daemon>(name, args, dir_);
     d->start();
