@@ -119,18 +119,22 @@ Status PostgresServer::start(const std::string& base) {
     return make_error(Errc::unavailable, "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin "
                                          "(Debian package 'postgresql'; run scripts/setup)");
   }
-  passwd* pw = ::getpwnam("postgres");
-  if (!pw) return make_error(Errc::unavailable, "no 'postgres' user (created by the Debian package 'postgresql')");
   dir_ = unique_dir(base);
-  if (::chown(dir_.c_str(), pw->pw_uid, pw->pw_gid) != 0) return errno_error("chown " + dir_, errno);
+  // The server refuses to run as root: as root, initdb and pg_ctl run as the package's
+  // postgres user, who must own the directory.
+  if (::getuid() == 0) {
+    passwd* pw = ::getpwnam("postgres");
+    if (!pw) return make_error(Errc::unavailable, "no 'postgres' user (created by the Debian package 'postgresql')");
+    if (::chown(dir_.c_str(), pw->pw_uid, pw->pw_gid) != 0) return errno_error("chown " + dir_, errno);
+    as_user_ = {"runuser", "-u", "postgres", "--"};
+  }
   port_ = free_port();
-  // The server refuses to run as root: initdb and pg_ctl run as the package's postgres user.
-  IOT_TRY(run({"runuser", "-u", "postgres", "--", bin_ + "/initdb", "-D", dir_ + "/data", "-A", "trust", "-U", "iotwins",
-               "--no-sync", "--no-instructions"},
+  IOT_TRY(run(pg_command({bin_ + "/initdb", "-D", dir_ + "/data", "-A", "trust", "-U", "iotwins", "--no-sync",
+                          "--no-instructions"}),
               dir_ + "/initdb.log"));
-  IOT_TRY(run({"runuser", "-u", "postgres", "--", bin_ + "/pg_ctl", "-D", dir_ + "/data", "-l", dir_ + "/server.log",
-               "-w", "-t", "30", "-o",
-               "-p " + std::to_string(port_) + " -k " + dir_ + " -c listen_addresses=127.0.0.1 -c fsync=off", "start"},
+  IOT_TRY(run(pg_command({bin_ + "/pg_ctl", "-D", dir_ + "/data", "-l", dir_ + "/server.log", "-w", "-t", "30", "-o",
+                          "-p " + std::to_string(port_) + " -k " + dir_ + " -c listen_addresses=127.0.0.1 -c fsync=off",
+                          "start"}),
               dir_ + "/pg_ctl.log"));
   running_ = true;
   // pg_ctl -w waited for the server; check it answers on the TCP port too, with a deadline.
@@ -145,10 +149,15 @@ Status PostgresServer::start(const std::string& base) {
 
 void PostgresServer::stop() {
   if (!running_) return;
-  (void)run({"runuser", "-u", "postgres", "--", bin_ + "/pg_ctl", "-D", dir_ + "/data", "-m", "immediate", "-w", "stop"},
-            dir_ + "/pg_ctl.log");
+  (void)run(pg_command({bin_ + "/pg_ctl", "-D", dir_ + "/data", "-m", "immediate", "-w", "stop"}), dir_ + "/pg_ctl.log");
   running_ = false;
   std::filesystem::remove_all(dir_);
+}
+
+std::vector<std::string> PostgresServer::pg_command(std::vector<std::string> argv) const {
+  std::vector<std::string> out = as_user_;
+  out.insert(out.end(), argv.begin(), argv.end());
+  return out;
 }
 
 std::string PostgresServer::url(const std::string& db) const {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/process.h"
 #include "core/result.h"
@@ -31,7 +32,9 @@ class PostgresServer {
 
  private:
   Status admin(const std::string& sql);
+  std::vector<std::string> pg_command(std::vector<std::string> argv) const;
   std::string dir_, bin_;
+  std::vector<std::string> as_user_;  // runuser prefix when we are root
   int port_ = 0;
   bool running_ = false;
 };
