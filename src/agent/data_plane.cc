@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "dataplane/buffer/sinks.h"
 #include "dataplane/node_buffer.h"
+#include "dataplane/objects/intake.h"
 #include "dataplane/spool_ingest.h"
 
 namespace iotwins::agent {
@@ -52,6 +53,11 @@ void add_data_plane_options(ConfigSpec& spec) {
             .help = "address the managed broker listens on"});
   spec.add({.name = "mqtt-port", .type = ConfigType::integer, .default_value = "1883",
             .help = "port of the managed broker (0: a free one)", .min = 0, .max = 65535});
+  spec.add({.name = "tls-cert", .help = "PEM certificate chain: serve the ingest endpoint over HTTPS"});
+  spec.add({.name = "tls-key", .help = "PEM private key of --tls-cert"});
+  spec.add({.name = "mqtt-tls-cert",
+            .help = "PEM certificate: the managed broker accepts devices over MQTT with TLS only"});
+  spec.add({.name = "mqtt-tls-key", .help = "PEM private key of --mqtt-tls-cert"});
   spec.add({.name = "broker-plugin", .help = "path of libiotwins_broker.so (default: next to this program)"});
   spec.add({.name = "spool-fsync", .type = ConfigType::choice, .default_value = "periodic",
             .help = "when device messages reach the disk: periodic (written before PUBACK, fsynced "
@@ -59,6 +65,9 @@ void add_data_plane_options(ConfigSpec& spec) {
             .choices = {"periodic", "always"}});
   spec.add({.name = "buffer-max", .type = ConfigType::size, .default_value = "1GiB",
             .help = "limit of each buffer stream (telemetry, events) on disk"});
+  spec.add({.name = "objects-max", .type = ConfigType::size, .default_value = "4GiB",
+            .help = "limit of the objects stream (file pieces on their way up; policy reject: "
+                    "`iotwins objects put` waits and retries when it is full)"});
   spec.add({.name = "buffer-policy", .type = ConfigType::choice, .default_value = "reject",
             .help = "when a stream is full: reject new data (the sender keeps it) or drop_oldest",
             .choices = {"reject", "drop_oldest"}});
@@ -73,6 +82,8 @@ struct DataPlane::Impl {
   std::string mqtt_url;
   std::unique_ptr<MqttClient> mqtt;
   std::unique_ptr<dataplane::SpoolIngest> ingest;
+  std::unique_ptr<dataplane::ObjectIntake> objects;
+  std::string node_id;  // guarded by mu
   api::Router router;
   api::Services services;
   std::unique_ptr<api::HttpServer> http;
@@ -97,7 +108,16 @@ Result<std::unique_ptr<DataPlane>> DataPlane::start(const Config& config, const 
   for (auto name : {dataplane::kTelemetryStream, dataplane::kEventsStream}) {
     bo.streams.push_back({.name = std::string(name), .policy = policy, .max_bytes = config.size("buffer-max")});
   }
+  // Files never drop silently: a full objects stream refuses chunks and the client retries.
+  bo.streams.push_back({.name = std::string(dataplane::kObjectsStream), .max_bytes = config.size("objects-max")});
   IOT_ASSIGN(impl->buffer, dataplane::NodeBuffer::open(fs, bo));
+  Impl* raw = impl.get();
+  IOT_ASSIGN(impl->objects, dataplane::ObjectIntake::open(fs, join_path(data_dir, "objects"),
+                                                          *impl->buffer->stream(dataplane::kObjectsStream),
+                                                          [raw] {
+                                                            std::lock_guard lock(raw->mu);
+                                                            return raw->node_id;
+                                                          }));
 
   std::string mqtt = config.str("mqtt");
   std::string spool_dir = join_path(data_dir, "spool");
@@ -109,6 +129,11 @@ Result<std::unique_ptr<DataPlane>> DataPlane::start(const Config& config, const 
     b.plugin = config.str("broker-plugin").empty() ? default_broker_plugin() : config.str("broker-plugin");
     b.spool_dir = spool_dir;
     b.fsync = config.str("spool-fsync");
+    b.tls_cert = config.str("mqtt-tls-cert");
+    b.tls_key = config.str("mqtt-tls-key");
+    if (b.tls_cert.empty() != b.tls_key.empty()) {
+      return make_error(Errc::invalid_argument, "--mqtt-tls-cert and --mqtt-tls-key go together");
+    }
     IOT_ASSIGN(impl->broker, ManagedBroker::start(b));
     impl->mqtt_url = impl->broker->url();
   } else if (mqtt != "none") {
@@ -133,15 +158,22 @@ Result<std::unique_ptr<DataPlane>> DataPlane::start(const Config& config, const 
 
   impl->services.clock = &SystemClock::instance();
   impl->services.ingest = &impl->buffer->receiver();
+  impl->services.object_intake = impl->objects.get();
   impl->services.readiness = [] { return std::string(); };
   api::add_system_routes(impl->router, impl->services);
   api::add_ingest_routes(impl->router, impl->services);
+  api::add_object_intake_routes(impl->router, impl->services);
   api::ServerOptions so;
   so.listen = config.str("listen");
   so.worker_threads = 2;
   so.max_body_bytes = 16u << 20;
+  so.tls_cert_file = config.str("tls-cert");
+  so.tls_key_file = config.str("tls-key");
+  if (so.tls_cert_file.empty() != so.tls_key_file.empty()) {
+    return make_error(Errc::invalid_argument, "--tls-cert and --tls-key go together");
+  }
   IOT_ASSIGN(impl->http, api::HttpServer::start(so, impl->router));
-  impl->ingest_url = "http://" + impl->http->address();
+  impl->ingest_url = (impl->http->tls() ? "https://" : "http://") + impl->http->address();
   IOT_TRY(fs.write_file_atomic(join_path(data_dir, "agent.url"), impl->ingest_url + "\n"));
   logger().info("data plane: ingest endpoint {}, devices on {}, forwarding to {}", impl->ingest_url,
                 impl->mqtt_url.empty() ? "(no broker)" : impl->mqtt_url, impl->parent_url);
@@ -150,6 +182,7 @@ Result<std::unique_ptr<DataPlane>> DataPlane::start(const Config& config, const 
 
 Status DataPlane::set_node_id(const std::string& node_id) {
   std::lock_guard lock(impl_->mu);
+  impl_->node_id = node_id;
   if (impl_->forwarding) return ok();
   std::vector<std::shared_ptr<api::HttpClient>> clients;
   for (int i = 0; i < 2; ++i) {

@@ -5,6 +5,7 @@
 //
 //   <data-dir>/spool/    device messages, durable before PUBACK (written by the plugin)
 //   <data-dir>/buffer/   the node's streams and the receiver's marks
+//   <data-dir>/objects/  manifests of files taken in by PUT /api/v1/objects/{id}/chunks/{offset}
 //   <data-dir>/agent.url where this agent's ingest endpoint listens (for children, tests)
 #pragma once
 

@@ -16,6 +16,8 @@ class TimeSeriesStore;
 }
 namespace iotwins::dataplane {
 class Receiver;
+class ObjectStore;
+class ObjectIntake;
 }
 namespace iotwins::events {
 class EventLog;
@@ -37,6 +39,8 @@ struct Services {
   tsdb::TimeSeriesStore* series = nullptr;  // null: no /api/v1/series routes
   dataplane::Receiver* ingest = nullptr;    // null: no POST /api/v1/ingest
   events::EventLog* events = nullptr;       // null: no GET /api/v1/events
+  dataplane::ObjectStore* objects = nullptr;        // null: no GET /api/v1/objects… (server)
+  dataplane::ObjectIntake* object_intake = nullptr; // null: no PUT …/chunks/{offset} (agent)
   // Readiness: empty string when ready, else what is not ready yet.
   std::function<std::string()> readiness;
 };
@@ -47,6 +51,9 @@ void add_template_routes(Router& router, const Services& services);
 void add_series_routes(Router& router, const Services& services);
 void add_ingest_routes(Router& router, const Services& services);
 void add_event_routes(Router& router, const Services& services);
+// Server: the file store (list, metadata, content). Agent: chunk intake and resume status.
+void add_object_routes(Router& router, const Services& services);
+void add_object_intake_routes(Router& router, const Services& services);
 
 // Every route of the server's API.
 void add_server_routes(Router& router, const Services& services);

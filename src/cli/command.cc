@@ -65,6 +65,7 @@ const Command kCommands[] = {
     {"server", "run the control plane (REST API, registry, …)", run_server},
     {"agent", "run a node agent (registers this machine, heartbeats, runs tasks)", run_agent},
     {"nodes", "list, show and drain the machines of the continuum", run_nodes},
+    {"objects", "send files up the continuum and fetch them from the server (put, ls, get)", run_objects},
     {"validate", "check a TOSCA template and explain every problem", run_validate},
     {"models", "evaluate anomaly detectors on labelled data (SKAB protocol)", run_models},
     {"simulate", "run the simulated plant as MQTT devices", run_simulate},

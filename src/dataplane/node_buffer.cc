@@ -1,6 +1,7 @@
 #include "dataplane/node_buffer.h"
 
 #include "core/metrics.h"
+#include "dataplane/objects/chunk.h"
 
 namespace iotwins::dataplane {
 
@@ -9,6 +10,8 @@ Result<std::unique_ptr<NodeBuffer>> NodeBuffer::open(FileSystem& fs, NodeBufferO
   if (options.streams.empty()) {
     options.streams.push_back({.name = std::string(kTelemetryStream)});
     options.streams.push_back({.name = std::string(kEventsStream)});
+    // Files are bulky: their own limit, so a large upload never starves telemetry.
+    options.streams.push_back({.name = std::string(kObjectsStream), .max_bytes = 4ull << 30});
   }
   for (auto& s : options.streams) s.consumer = options.consumer;
   std::unique_ptr<NodeBuffer> nb(new NodeBuffer(std::move(options)));
@@ -47,6 +50,9 @@ Stream* NodeBuffer::stream(std::string_view name) {
 }
 
 Stream& NodeBuffer::stream_for(const Record& record) {
+  if (is_chunk_event(record)) {
+    if (Stream* s = stream(kObjectsStream)) return *s;
+  }
   return *stream(std::holds_alternative<Sample>(record) ? kTelemetryStream : kEventsStream);
 }
 

@@ -1,4 +1,4 @@
-// NodeBuffer: a node's data plane at rest — its streams (telemetry, events), the receiver for
+// NodeBuffer: a node's data plane at rest — its streams (telemetry, events, objects), the receiver for
 // batches from child nodes, and one consumer per stream (forwarder on agents, applier on the
 // server), with their figures exported as Prometheus metrics.
 //
@@ -27,8 +27,8 @@ inline constexpr std::string_view kEventsStream = "events";
 
 struct NodeBufferOptions {
   std::string dir;
-  // Defaults: telemetry and events, 1 GiB each, policy reject (nothing is lost silently: a
-  // full buffer refuses new data and the sender keeps it).
+  // Defaults: telemetry and events, 1 GiB each, and objects (file pieces, 4 GiB), policy reject
+  // (nothing is lost silently: a full buffer refuses new data and the sender keeps it).
   std::vector<StreamOptions> streams;
   std::string consumer = "forward";
   std::string role = "agent";  // metrics label
@@ -48,7 +48,7 @@ class NodeBuffer {
   ~NodeBuffer();
 
   Stream* stream(std::string_view name);
-  // Stream for a record: samples → telemetry, events → events.
+  // Stream for a record: samples → telemetry, object pieces → objects (if present), events → events.
   Stream& stream_for(const Record& record);
   Receiver& receiver() { return *receiver_; }
 

@@ -4,6 +4,7 @@
 #include "core/metrics.h"
 #include "dataplane/buffer/sinks.h"
 #include "dataplane/node_buffer.h"
+#include "dataplane/objects/store.h"
 #include "events/event_log.h"
 
 namespace iotwins::server {
@@ -12,6 +13,7 @@ Result<std::unique_ptr<ServerDataPlane>> ServerDataPlane::start(const std::strin
                                                                 tsdb::TimeSeriesStore& store,
                                                                 events::EventLog& events) {
   std::unique_ptr<ServerDataPlane> dp(new ServerDataPlane());
+  IOT_ASSIGN(dp->objects_, dataplane::ObjectStore::open(PosixFileSystem::instance(), join_path(data_dir, "objects")));
   dataplane::NodeBufferOptions o;
   o.dir = join_path(data_dir, "ingest");
   o.consumer = "apply";
@@ -32,7 +34,10 @@ Result<std::unique_ptr<ServerDataPlane>> ServerDataPlane::start(const std::strin
     return ok();
   };
   dp->buffer_->start({.max_records = 65536, .linger = std::chrono::milliseconds(5)},
-                     [&](dataplane::Stream&) {
+                     [&](dataplane::Stream& stream) {
+                       if (stream.options().name == dataplane::kObjectsStream) {
+                         return dataplane::object_store_sink(*dp->objects_);
+                       }
                        return dataplane::store_sink(store, event_sink, [&delay](int64_t ns) {
                          delay.observe(static_cast<double>(ns) / 1e9);
                        });
@@ -43,6 +48,7 @@ Result<std::unique_ptr<ServerDataPlane>> ServerDataPlane::start(const std::strin
 ServerDataPlane::~ServerDataPlane() { stop(); }
 
 dataplane::Receiver& ServerDataPlane::receiver() { return buffer_->receiver(); }
+dataplane::ObjectStore& ServerDataPlane::objects() { return *objects_; }
 
 void ServerDataPlane::stop() {
   if (buffer_) buffer_->stop();

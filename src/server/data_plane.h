@@ -3,7 +3,10 @@
 // acknowledged; appliers then move samples into the time-series store and events into the
 // event log — level-triggered, resuming from their committed offsets after any restart.
 //
+// Object pieces (the objects stream) go to the file store instead.
+//
 //   <data-dir>/ingest/   the server's streams and the receiver's marks
+//   <data-dir>/objects/  the file store (dataplane/objects/store.h)
 #pragma once
 
 #include <memory>
@@ -14,6 +17,7 @@
 namespace iotwins::dataplane {
 class NodeBuffer;
 class Receiver;
+class ObjectStore;
 }
 namespace iotwins::events {
 class EventLog;
@@ -31,10 +35,12 @@ class ServerDataPlane {
                                                         events::EventLog& events);
   ~ServerDataPlane();
   dataplane::Receiver& receiver();
+  dataplane::ObjectStore& objects();
   void stop();
 
  private:
   ServerDataPlane() = default;
+  std::unique_ptr<dataplane::ObjectStore> objects_;
   std::unique_ptr<dataplane::NodeBuffer> buffer_;
 };
 

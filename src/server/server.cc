@@ -78,6 +78,7 @@ int run(const Config& config) {
   services.series = store->get();
   services.ingest = &(*data_plane)->receiver();
   services.events = events->get();
+  services.objects = &(*data_plane)->objects();
   services.readiness = [] { return std::string(); };
   api::Router router;
   api::add_server_routes(router, services);
