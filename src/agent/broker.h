@@ -31,6 +31,9 @@ struct BrokerOptions {
   std::string fsync = "periodic";       // plugin: periodic | always
   uint64_t spool_max_bytes = 1ull << 30;
   std::string full_policy = "reject";
+  // Both set: the listener speaks MQTT over TLS only (mqtts://).
+  std::string tls_cert;
+  std::string tls_key;
   // Mosquitto's own queue for a subscriber that falls behind (its default of 1000 silently
   // drops QoS 1 messages beyond it): set on purpose.
   uint64_t max_queued_messages = 100'000;
@@ -47,7 +50,7 @@ class ManagedBroker {
   void stop();
 
   uint16_t port() const { return port_; }
-  std::string url() const;  // mqtt://host:port
+  std::string url() const;  // mqtt://host:port, or mqtts:// with TLS
   uint64_t restarts() const { return restarts_; }
   bool running() const { return running_; }
 

@@ -53,6 +53,11 @@ void add_data_plane_options(ConfigSpec& spec) {
             .help = "address the managed broker listens on"});
   spec.add({.name = "mqtt-port", .type = ConfigType::integer, .default_value = "1883",
             .help = "port of the managed broker (0: a free one)", .min = 0, .max = 65535});
+  spec.add({.name = "tls-cert", .help = "PEM certificate chain: serve the ingest endpoint over HTTPS"});
+  spec.add({.name = "tls-key", .help = "PEM private key of --tls-cert"});
+  spec.add({.name = "mqtt-tls-cert",
+            .help = "PEM certificate: the managed broker accepts devices over MQTT with TLS only"});
+  spec.add({.name = "mqtt-tls-key", .help = "PEM private key of --mqtt-tls-cert"});
   spec.add({.name = "broker-plugin", .help = "path of libiotwins_broker.so (default: next to this program)"});
   spec.add({.name = "spool-fsync", .type = ConfigType::choice, .default_value = "periodic",
             .help = "when device messages reach the disk: periodic (written before PUBACK, fsynced "
@@ -124,6 +129,11 @@ Result<std::unique_ptr<DataPlane>> DataPlane::start(const Config& config, const 
     b.plugin = config.str("broker-plugin").empty() ? default_broker_plugin() : config.str("broker-plugin");
     b.spool_dir = spool_dir;
     b.fsync = config.str("spool-fsync");
+    b.tls_cert = config.str("mqtt-tls-cert");
+    b.tls_key = config.str("mqtt-tls-key");
+    if (b.tls_cert.empty() != b.tls_key.empty()) {
+      return make_error(Errc::invalid_argument, "--mqtt-tls-cert and --mqtt-tls-key go together");
+    }
     IOT_ASSIGN(impl->broker, ManagedBroker::start(b));
     impl->mqtt_url = impl->broker->url();
   } else if (mqtt != "none") {
@@ -157,8 +167,13 @@ Result<std::unique_ptr<DataPlane>> DataPlane::start(const Config& config, const 
   so.listen = config.str("listen");
   so.worker_threads = 2;
   so.max_body_bytes = 16u << 20;
+  so.tls_cert_file = config.str("tls-cert");
+  so.tls_key_file = config.str("tls-key");
+  if (so.tls_cert_file.empty() != so.tls_key_file.empty()) {
+    return make_error(Errc::invalid_argument, "--tls-cert and --tls-key go together");
+  }
   IOT_ASSIGN(impl->http, api::HttpServer::start(so, impl->router));
-  impl->ingest_url = "http://" + impl->http->address();
+  impl->ingest_url = (impl->http->tls() ? "https://" : "http://") + impl->http->address();
   IOT_TRY(fs.write_file_atomic(join_path(data_dir, "agent.url"), impl->ingest_url + "\n"));
   logger().info("data plane: ingest endpoint {}, devices on {}, forwarding to {}", impl->ingest_url,
                 impl->mqtt_url.empty() ? "(no broker)" : impl->mqtt_url, impl->parent_url);
