@@ -20,11 +20,15 @@ bool has_glob(std::string_view s) { return s.find_first_of("*?") != std::string_
 
 }  // namespace
 
-Result<std::unique_ptr<InfluxStore>> InfluxStore::open(const std::string& base_url, const std::string& db) {
+Result<std::unique_ptr<InfluxStore>> InfluxStore::open(const std::string& base_url, const std::string& db,
+                                                       InfluxOptions options) {
+  if (options.page_rows <= 0 || options.max_body_bytes == 0) {
+    return make_error(Errc::invalid_argument, "influxdb: page_rows and max_body_bytes must be > 0");
+  }
   IOT_ASSIGN(auto url, api::parse_url(base_url));
   std::string server = url.host + ":" + std::to_string(url.port);
   IOT_ASSIGN(auto http, api::HttpClient::create(base_url));
-  std::unique_ptr<InfluxStore> store(new InfluxStore(std::move(http), std::move(server), db));
+  std::unique_ptr<InfluxStore> store(new InfluxStore(std::move(http), std::move(server), db, options));
   IOT_TRY(store->query_json("CREATE DATABASE " + influxql_ident(db), false));
   return store;
 }
@@ -74,7 +78,7 @@ Status InfluxStore::write(std::span<const tsdb::SeriesWrite> batch) {
   for (const auto& ps : prepared) {
     for (const auto& s : ps.samples) {
       append_line(body, ps.key, s);
-      if (body.size() >= kMaxBodyBytes) {
+      if (body.size() >= opt_.max_body_bytes) {
         IOT_TRY(post_lines(body));
         body.clear();
       }
@@ -102,10 +106,10 @@ Result<bool> InfluxStore::read_series(const Target& t, int64_t from, int64_t to,
   const std::string head = "SELECT \"value\"::field FROM " + influxql_ident(t.key.property) + " WHERE " +
                            series_condition(t.key, t.tag_keys) + " AND time < " + std::to_string(to) + " AND time >= ";
   while (from < to) {
-    IOT_ASSIGN(auto page, query_samples(head + std::to_string(from) + " LIMIT " + std::to_string(kPageRows)));
+    IOT_ASSIGN(auto page, query_samples(head + std::to_string(from) + " LIMIT " + std::to_string(opt_.page_rows)));
     if (page.empty()) break;
     if (!sink(t.key, page)) return false;
-    if (page.size() < static_cast<size_t>(kPageRows)) break;
+    if (page.size() < static_cast<size_t>(opt_.page_rows)) break;
     from = page.back().ts + 1;
   }
   return true;

@@ -1,8 +1,6 @@
 #include "tsdbext/open_store.h"
 
 #include "api/http_client.h"
-#include "tsdbext/influx_store.h"
-#include "tsdbext/postgres_store.h"
 
 namespace iotwins::tsdbext {
 namespace {
@@ -26,7 +24,7 @@ Result<std::unique_ptr<tsdb::TimeSeriesStore>> open_store(std::string_view url, 
   if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
     std::string_view rest = url.substr(url.find("://") + 3);
     if (rest.empty() || rest.front() == '/' || rest.front() == '?') return bad_url(url, "no host");
-    IOT_ASSIGN(auto store, PostgresStore::open(std::string(url)));
+    IOT_ASSIGN(auto store, PostgresStore::open(std::string(url), options.postgres));
     return std::unique_ptr<tsdb::TimeSeriesStore>(std::move(store));
   }
   if (url.starts_with("influxdb://")) {
@@ -41,7 +39,7 @@ Result<std::unique_ptr<tsdb::TimeSeriesStore>> open_store(std::string_view url, 
     if (!parsed || parsed->host.empty() || rest.substr(0, slash).find(':') == std::string_view::npos) {
       return bad_url(url, "expected host:port before the database name");
     }
-    IOT_ASSIGN(auto store, InfluxStore::open(base, db));
+    IOT_ASSIGN(auto store, InfluxStore::open(base, db, options.influx));
     return std::unique_ptr<tsdb::TimeSeriesStore>(std::move(store));
   }
   return bad_url(url, "unknown scheme");

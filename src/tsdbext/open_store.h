@@ -12,12 +12,16 @@
 #include "core/result.h"
 #include "tsdb/engine.h"
 #include "tsdb/store.h"
+#include "tsdbext/influx_store.h"
+#include "tsdbext/postgres_store.h"
 
 namespace iotwins::tsdbext {
 
 struct OpenStoreOptions {
   tsdb::StoreOptions embedded;  // used for the embedded engine only
   FileSystem* fs = nullptr;     // default: the POSIX file system
+  PostgresOptions postgres;
+  InfluxOptions influx;
 };
 
 Result<std::unique_ptr<tsdb::TimeSeriesStore>> open_store(std::string_view url, OpenStoreOptions options = {});

@@ -12,8 +12,6 @@ using tsdb::Sample;
 using tsdb::SeriesKey;
 
 constexpr Oid kBytea = 17, kText = 25, kJsonb = 3802;
-// Rows per upsert statement: bounds the size of one parameter array.
-constexpr size_t kRowsPerStatement = 50'000;
 
 // One statement each: libpq's extended protocol runs one command per call.
 // No foreign key from samples to series: its per-row check cut the write rate 3-4x (measured
@@ -45,9 +43,12 @@ std::string labels_json(const SeriesKey& k) {
 
 }  // namespace
 
-Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& url) {
+Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& url, PostgresOptions options) {
+  if (options.page_rows <= 0 || options.rows_per_statement == 0) {
+    return make_error(Errc::invalid_argument, "postgresql: page_rows and rows_per_statement must be > 0");
+  }
   IOT_ASSIGN(auto conn, PgConnection::connect(url));
-  std::unique_ptr<PostgresStore> store(new PostgresStore(std::move(conn)));
+  std::unique_ptr<PostgresStore> store(new PostgresStore(std::move(conn), options));
   IOT_TRY(store->create_schema());
   return store;
 }
@@ -97,7 +98,7 @@ Status PostgresStore::write(std::span<const tsdb::SeriesWrite> batch) {
         ids.push_back(id);
         ts.push_back(s.ts);
         values.push_back(s.value);
-        if (ts.size() == kRowsPerStatement) IOT_TRY(flush());
+        if (ts.size() == opt_.rows_per_statement) IOT_TRY(flush());
       }
     }
     return flush();
@@ -129,7 +130,7 @@ Result<bool> PostgresStore::read_series(int64_t id, const SeriesKey& key, int64_
   while (from < to) {
     {
       std::lock_guard lock(mu_);
-      PgParam params[] = {pg_int8(id), pg_int8(from), pg_int8(to), pg_int8(kPageRows)};
+      PgParam params[] = {pg_int8(id), pg_int8(from), pg_int8(to), pg_int8(opt_.page_rows)};
       IOT_ASSIGN(auto r, conn_->exec("read " + tsdb::to_display(key),
                                      "SELECT ts, value FROM iotwins_samples WHERE series_id = $1 AND ts >= $2 "
                                      "AND ts < $3 ORDER BY ts LIMIT $4",
@@ -141,7 +142,7 @@ Result<bool> PostgresStore::read_series(int64_t id, const SeriesKey& key, int64_
     }
     if (page.empty()) break;
     if (!sink(key, page)) return false;
-    if (page.size() < static_cast<size_t>(kPageRows)) break;
+    if (page.size() < static_cast<size_t>(opt_.page_rows)) break;
     from = page.back().ts + 1;
   }
   return true;

@@ -43,6 +43,11 @@ TEST(OpenStore, PostgresAliasesAndKinds) {
     ASSERT_TRUE(s) << s.error().to_string();
     EXPECT_NE(dynamic_cast<PostgresStore*>(s->get()), nullptr);
   }
+  OpenStoreOptions bad;
+  bad.postgres.page_rows = 0;
+  auto refused = open_store(url, bad);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), Errc::invalid_argument);
   auto i = open_store(influx().url("kinds"));
   ASSERT_TRUE(i) << i.error().to_string();
   EXPECT_NE(dynamic_cast<InfluxStore*>(i->get()), nullptr);

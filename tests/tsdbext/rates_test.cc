@@ -12,7 +12,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-TEST_P(StoreBehaviour, DISABLED_Rates) {
+// The stores with their default page and request sizes.
+class StoreRates : public StoreBehaviour {
+ public:
+  StoreRates() { small_limits_ = false; }
+};
+
+TEST_P(StoreRates, DISABLED_Rates) {
   constexpr int kSeries = 100, kPerSeries = 2'000, kSeriesPerBatch = 10;
   std::vector<std::vector<tsdb::Sample>> data(kSeries);
   std::vector<tsdb::SeriesKey> keys;
@@ -46,6 +52,9 @@ TEST_P(StoreBehaviour, DISABLED_Rates) {
   std::printf("RATES %s: write %.0f samples/s, scan %.0f samples/s, grouped mean+p95 %.0f samples/s (%zu rows)\n",
               kind_name(GetParam()).c_str(), total / write_s, total / scan_s, total / agg_s, rows);
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, StoreRates, ::testing::Values(Kind::embedded, Kind::postgresql, Kind::influxdb),
+                         [](const auto& info) { return kind_name(info.param); });
 
 }  // namespace
 }  // namespace iotwins::tsdbext::testing

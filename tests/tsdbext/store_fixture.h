@@ -26,6 +26,7 @@ constexpr int64_t kSec = 1'000'000'000;
 constexpr int64_t kT0 = 1'700'000'000 * kSec;
 constexpr int64_t kAllFrom = -(int64_t{1} << 62);
 constexpr int64_t kAllTo = int64_t{1} << 62;
+constexpr int64_t kPageRows = 1000;
 
 inline tsdb::SeriesKey key(std::string twin, std::string prop, tsdb::Labels labels = {}) {
   tsdb::SeriesKey k{std::move(twin), std::move(prop), std::move(labels)};
@@ -39,6 +40,11 @@ class StoreBehaviour : public ::testing::TestWithParam<Kind> {
     static std::atomic<int> counter{0};
     std::string name = "t" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
     OpenStoreOptions o;
+    if (small_limits_) {
+      // Small pages and requests, so the tests' few thousand samples already cross their edges.
+      o.postgres = {.page_rows = kPageRows, .rows_per_statement = 700};
+      o.influx = {.page_rows = kPageRows, .max_body_bytes = 16 << 10};
+    }
     std::string url;
     switch (GetParam()) {
       case Kind::embedded:
@@ -91,6 +97,7 @@ class StoreBehaviour : public ::testing::TestWithParam<Kind> {
 
   std::unique_ptr<tsdb::TimeSeriesStore> store_;
   std::string dir_;
+  bool small_limits_ = true;  // false: the stores' default page and request sizes
 };
 
 }  // namespace iotwins::tsdbext::testing
