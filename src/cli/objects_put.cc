@@ -109,7 +109,8 @@ int objects_put(const Config& c, const std::string& path) {
   std::string name = std::string(path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1));
   std::string id = c.str("id").empty() ? name : c.str("id");
   if (auto st = dataplane::validate_object_id(id); !st) {
-    return report("objects put", Error(Errc::invalid_argument, st.error().message() + " (set one with --id)"));
+    std::fprintf(stderr, "iotwins objects put: %s (set a valid one with --id)\n", st.error().message().c_str());
+    return 2;
   }
   if (auto st = dataplane::validate_object_name(name); !st) return report("objects put", st.error());
   auto url = agent_url(c);
