@@ -244,9 +244,15 @@ Result<uint64_t> EmbeddedStore::log_batch(std::span<const SeriesWrite> batch, st
 }
 
 Status EmbeddedStore::release_log(uint64_t keep_from) {
-  if (keep_from <= log_offset_ + 1) return ok();
-  IOT_TRY(log_->commit_offset(kConsumer, keep_from - 1));
-  log_offset_ = keep_from - 1;
+  if (keep_from > log_offset_ + 1) {
+    IOT_TRY(log_->commit_offset(kConsumer, keep_from - 1));
+    log_offset_ = keep_from - 1;
+  }
+  // The WAL deletes whole sealed segments only. When every record is sealed (flush, or a seal
+  // that emptied the head) the active segment holds nothing we need either: have it closed
+  // and deleted, so a flushed store keeps no log on disk. Safe because we are its only
+  // writer and consumer, under the write lock: nothing unsealed can be behind the cut.
+  if (log_offset_ == log_->committed_seq()) IOT_TRY(log_->drop_oldest_until(0));
   return ok();
 }
 

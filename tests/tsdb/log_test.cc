@@ -11,13 +11,10 @@
 #include "core/clock.h"
 #include "testing/fault_fs.h"
 #include "tsdb/engine.h"
+#include "store_fixture.h"
 
 namespace iotwins::tsdb {
 namespace {
-
-constexpr int64_t kSec = 1'000'000'000;
-constexpr int64_t kHour = 3600 * kSec;
-constexpr int64_t kT0 = 1'700'000'000 * kSec / kHour * kHour;
 
 // Samples of batch `b` for series `i`: n samples 1 s apart, all batches in one window.
 struct Batch {
@@ -38,28 +35,15 @@ Batch make_batch(const std::string& prefix, int series, int n, int64_t start_s) 
   return b;
 }
 
-class LogTest : public ::testing::Test {
+class LogTest : public StoreFixture {
  protected:
-  void SetUp() override {
-    dir_ = ::testing::TempDir() + "tsdb_log_" + ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
+  LogTest() : StoreFixture("tsdb_log_") {}
   StoreOptions options() {
-    StoreOptions o;
-    o.dir = dir_;
-    o.window_ns = kHour;
-    o.seal_grace_ns = 60 * kSec;
+    StoreOptions o = base_options();
     o.sync_writes = true;
     o.log_record_bytes = kMinLogRecordBytes;  // 64 KiB: ~4,000 samples a record
     o.rollup_ns = {};
-    o.clock = &clock_;
     return o;
-  }
-  std::unique_ptr<EmbeddedStore> open(FileSystem& fs, StoreOptions o) {
-    auto s = EmbeddedStore::open(fs, std::move(o));
-    EXPECT_TRUE(s) << (s ? "" : s.error().to_string());
-    return s ? std::move(*s) : nullptr;
   }
   // Every sample of the batch's series, or empty when the store does not know them.
   static std::map<std::string, std::vector<Sample>> contents(EmbeddedStore& s, const Batch& b) {
@@ -90,9 +74,6 @@ class LogTest : public ::testing::Test {
     EXPECT_TRUE(contents(s, b).empty());
     for (const auto& k : b.keys) EXPECT_EQ(s.last(k).error().code(), Errc::not_found) << to_display(k);
   }
-  std::string dir_;
-  ManualClock clock_{kT0 + 1000 * kHour};
-  PosixFileSystem& fs_ = PosixFileSystem::instance();
 };
 
 TEST_F(LogTest, SplitBatchIsAllOrNothingAfterATornTail) {
@@ -178,6 +159,31 @@ TEST_F(LogTest, FullLogIsAClearErrorThatChangesNothingUntilASealFreesIt) {
   store = open(fs_, o);
   for (const auto& b : acked) expect_whole(*store, b);
   expect_whole(*store, refused);
+}
+
+TEST_F(LogTest, FlushLeavesNoSealedLogOnDisk) {
+  auto log_bytes = [&] {
+    uint64_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir_ + "/wal")) {
+      if (e.path().extension() == ".wal") n += e.file_size();
+    }
+    return n;
+  };
+  auto store = open(fs_, options());
+  Batch a = make_batch("a", 20, 1000, 0);
+  ASSERT_TRUE(store->write(a.writes));
+  EXPECT_GT(log_bytes(), 320'000u);
+  ASSERT_TRUE(store->flush());
+  EXPECT_LE(log_bytes(), 64u) << "only an empty segment should be left";
+  store.reset();
+  store = open(fs_, options());
+  expect_whole(*store, a);
+  Batch b = make_batch("b", 2, 10, 1000);
+  ASSERT_TRUE(store->write(b.writes));
+  store.reset();
+  store = open(fs_, options());
+  expect_whole(*store, a);
+  expect_whole(*store, b);
 }
 
 TEST_F(LogTest, SyncWritesMapsToTheFsyncPolicy) {

@@ -11,34 +11,15 @@
 #include "testing/fault_fs.h"
 #include "tsdb/aggregate.h"
 #include "tsdb/engine.h"
+#include "store_fixture.h"
 
 namespace iotwins::tsdb {
 namespace {
 
-constexpr int64_t kSec = 1'000'000'000;
-constexpr int64_t kHour = 3600 * kSec;
-constexpr int64_t kT0 = 1'700'000'000 * kSec / kHour * kHour;  // a window boundary
-
-class StoreTest : public ::testing::Test {
+class StoreTest : public StoreFixture {
  protected:
-  void SetUp() override {
-    dir_ = ::testing::TempDir() + "tsdb_" + ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::remove_all(dir_);
-  }
-  StoreOptions options() {
-    StoreOptions o;
-    o.dir = dir_;
-    o.window_ns = kHour;
-    o.seal_grace_ns = 60 * kSec;
-    o.sync_writes = false;
-    o.clock = &clock_;
-    return o;
-  }
-  std::unique_ptr<EmbeddedStore> open(FileSystem& fs, StoreOptions o) {
-    auto s = EmbeddedStore::open(fs, std::move(o));
-    EXPECT_TRUE(s) << (s ? "" : s.error().to_string());
-    return s ? std::move(*s) : nullptr;
-  }
+  StoreTest() : StoreFixture("tsdb_") {}
+  StoreOptions options() { return base_options(); }
   static std::vector<Sample> read_all(EmbeddedStore& s, const SeriesKey& k, int64_t from = -kHour * 1000000,
                                       int64_t to = kT0 + 1000 * kHour) {
     std::vector<Sample> out;
@@ -51,9 +32,6 @@ class StoreTest : public ::testing::Test {
     EXPECT_TRUE(st) << st.error().to_string();
     return out;
   }
-  std::string dir_;
-  ManualClock clock_{kT0 + 1000 * kHour};
-  PosixFileSystem& fs_ = PosixFileSystem::instance();
 };
 
 SeriesKey key(std::string twin, std::string prop, Labels labels = {}) { return {std::move(twin), std::move(prop), std::move(labels)}; }
