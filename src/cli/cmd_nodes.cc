@@ -41,6 +41,39 @@ int list(api::HttpClient& client, const Config& c) {
   return 0;
 }
 
+// The data plane's figures from the heartbeat: the broker's ingest and each buffer stream.
+void print_data_plane(const json& k) {
+  if (k.contains("ingest")) {
+    const json& i = k["ingest"];
+    std::printf("  ingest     broker %s (%s, %llu restarts): %llu messages, %llu samples, %llu events, "
+                "%llu invalid, %llu fields rejected\n",
+                i.value("broker_url", "").c_str(), i.value("broker_running", false) ? "running" : "DOWN",
+                static_cast<unsigned long long>(i.value("broker_restarts", uint64_t{0})),
+                static_cast<unsigned long long>(i.value("messages", uint64_t{0})),
+                static_cast<unsigned long long>(i.value("samples", uint64_t{0})),
+                static_cast<unsigned long long>(i.value("events", uint64_t{0})),
+                static_cast<unsigned long long>(i.value("invalid_messages", uint64_t{0})),
+                static_cast<unsigned long long>(i.value("rejected_fields", uint64_t{0})));
+  }
+  if (!k.contains("buffers")) return;
+  std::printf("  buffers    %-10s %10s %10s %7s %11s %9s %9s %8s %8s\n", "STREAM", "BACKLOG", "BYTES", "FULL",
+              "OLDEST", "IN/s", "OUT/s", "DROPPED", "REFUSED");
+  for (const auto& b : k["buffers"]) {
+    double max = b.value("max_bytes", 0.0);
+    std::printf("             %-10s %10llu %10s %6.1f%% %11s %9.0f %9.0f %8llu %8llu\n",
+                b.value("stream", "").c_str(),
+                static_cast<unsigned long long>(b.value("backlog_records", uint64_t{0})),
+                human_bytes(b.value("bytes", 0.0)).c_str(), max > 0 ? 100 * b.value("bytes", 0.0) / max : 0.0,
+                human_age_ms(b.value("oldest_age_ms", int64_t{0})).c_str(), b.value("in_rate", 0.0),
+                b.value("out_rate", 0.0), static_cast<unsigned long long>(b.value("dropped", uint64_t{0})),
+                static_cast<unsigned long long>(b.value("rejected", uint64_t{0})));
+    if (!b.value("last_error", "").empty()) {
+      std::printf("             %s: forwarding fails: %s\n", b.value("stream", "").c_str(),
+                  b.value("last_error", "").c_str());
+    }
+  }
+}
+
 int show(api::HttpClient& client, const Config& c, const std::string& id) {
   auto r = call(client, api::Method::GET, "/api/v1/nodes/" + api::percent_encode(id));
   if (!r) return report("nodes show", r.error());
@@ -81,6 +114,7 @@ int show(api::HttpClient& client, const Config& c, const std::string& id) {
                 human_bytes(k.value("disk_used_bytes", 0.0)).c_str(),
                 human_bytes(k.value("disk_free_bytes", 0.0)).c_str(),
                 human_bytes(k.value("net_rx_rate", 0.0)).c_str(), human_bytes(k.value("net_tx_rate", 0.0)).c_str());
+    print_data_plane(k);
   }
   return 0;
 }

@@ -179,6 +179,18 @@ TEST_F(DataPlaneTest, TelemetryFlowsIotToEdgeToCloudExactlyOnce) {
     }
     return false;
   })) << server.get("/api/v1/nodes").dump();
+  // … and `iotwins nodes show` prints them.
+  std::string iot_id;
+  json nodes = server.get("/api/v1/nodes");
+  for (const auto& n : nodes["items"]) {
+    if (n["name"] == "iot") iot_id = n["id"];
+  }
+  auto show = run_cli({"nodes", "show", iot_id, "--server", server.url()});
+  EXPECT_EQ(show.code, 0) << show.out;
+  EXPECT_NE(show.out.find("ingest     broker mqtt://127.0.0.1:" + std::to_string(iot.mqtt_port)), std::string::npos)
+      << show.out;
+  EXPECT_NE(show.out.find("buffers    STREAM"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("telemetry"), std::string::npos) << show.out;
 }
 
 // 60 s of steady publishing; the edge → cloud link is down from 15 s to 45 s.
