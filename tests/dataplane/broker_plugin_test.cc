@@ -3,9 +3,11 @@
 // TailReader the agent uses.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "dataplane/spool_record.h"
 #include "mqtt_harness.h"
@@ -140,6 +142,63 @@ TEST_F(BrokerPlugin, FullSpoolUnderRejectLeavesPublishesUnacknowledgedAndIntact)
   auto wal = wal::Wal::open(PosixFileSystem::instance(), spool_, {.max_total_bytes = 1 << 20});
   ASSERT_TRUE(wal) << wal.error().to_string();
   EXPECT_TRUE((*wal)->append("more"));
+}
+
+// The device side of "refused unacknowledged": once a consumer frees space, the messages the
+// device resends after its reconnect get in, and every message reaches the spool at least
+// once, first occurrences in publish order.
+TEST_F(BrokerPlugin, RefusedPublishesGetInOnceAConsumerFreesSpace) {
+  Broker broker = start({{"max_bytes", "16384"}, {"full_policy", "reject"}});
+  constexpr uint64_t kSent = 400;
+  Publisher p("dev-s", broker.port(), 20);
+  ASSERT_TRUE(p.connected());
+  uint64_t i = 1;
+  ASSERT_TRUE(eventually([&] {
+    while (i <= kSent && p.publish("iotwins/pump-s/telemetry", telemetry(i), i, 0ms)) ++i;
+    return stat(spool_, "refused_full") > 0;
+  })) << broker.log();
+
+  // The agent's side: tail the spool, acknowledge what was read.
+  std::vector<uint64_t> seen;
+  std::atomic<uint64_t> distinct{0};
+  std::atomic<bool> stop{false};
+  std::thread consumer([&] {
+    auto tail = wal::TailReader::open(PosixFileSystem::instance(), spool_, 1);
+    ASSERT_TRUE(tail);
+    while (!stop) {
+      auto r = (*tail)->next();
+      ASSERT_TRUE(r) << r.error().to_string();
+      if (!*r) {
+        std::this_thread::sleep_for(1ms);  // poll interval
+        continue;
+      }
+      auto rec = decode_spool_record((**r).payload);
+      ASSERT_TRUE(rec);
+      uint64_t index = seq_of(std::string(rec->payload));
+      if (std::find(seen.begin(), seen.end(), index) == seen.end()) ++distinct;
+      seen.push_back(index);
+      ASSERT_TRUE(wal::commit_external_offset(PosixFileSystem::instance(), spool_, "agent",
+                                              (**r).seq));
+    }
+  });
+  for (; i <= kSent; ++i) ASSERT_TRUE(p.publish("iotwins/pump-s/telemetry", telemetry(i), i));
+  EXPECT_TRUE(p.wait_all_acked(60s)) << broker.log();
+  EXPECT_GT(p.disconnects(), 0u) << "a refusal closes the device's connection";
+  // Every acknowledged message reaches the consumer.
+  EXPECT_TRUE(eventually([&] { return distinct.load() == kSent; })) << distinct.load();
+  stop = true;
+  consumer.join();
+  std::set<uint64_t> first;
+  uint64_t last_first = 0;
+  for (uint64_t s : seen) {
+    if (first.insert(s).second) {
+      EXPECT_GT(s, last_first) << "first occurrences out of order";
+      last_first = s;
+    }
+  }
+  EXPECT_EQ(first.size(), kSent);
+  EXPECT_GT((*wal::TailReader::open(PosixFileSystem::instance(), spool_, 1))->first_available_seq().value(), 1u)
+      << "acknowledged segments were deleted";
 }
 
 TEST_F(BrokerPlugin, DropOldestAcknowledgesEverythingAndCountsTheDrops) {
