@@ -104,15 +104,11 @@ Result<std::vector<InfluxStore::Target>> InfluxStore::targets(const tsdb::Series
 
 Result<bool> InfluxStore::read_series(const Target& t, int64_t from, int64_t to, const tsdb::RangeSink& sink) {
   const std::string head = "SELECT \"value\"::field FROM " + influxql_ident(t.key.property) + " WHERE " +
-                           series_condition(t.key, t.tag_keys) + " AND time < " + std::to_string(to) + " AND time >= ";
-  while (from < to) {
-    IOT_ASSIGN(auto page, query_samples(head + std::to_string(from) + " LIMIT " + std::to_string(opt_.page_rows)));
-    if (page.empty()) break;
-    if (!sink(t.key, page)) return false;
-    if (page.size() < static_cast<size_t>(opt_.page_rows)) break;
-    from = page.back().ts + 1;
-  }
-  return true;
+                           series_condition(t.key, t.tag_keys) + " AND time >= ";
+  auto fetch = [&](int64_t lo, int64_t hi, int64_t limit) {
+    return query_samples(head + std::to_string(lo) + " AND time < " + std::to_string(hi) + " LIMIT " + std::to_string(limit));
+  };
+  return read_pages(t.key, from, to, opt_.page_rows, fetch, sink);
 }
 
 Status InfluxStore::read(const tsdb::RangeQuery& q, const tsdb::RangeSink& sink) {
@@ -128,11 +124,9 @@ Status InfluxStore::read(const tsdb::RangeQuery& q, const tsdb::RangeSink& sink)
 Status InfluxStore::aggregate(const tsdb::AggregateQuery& q, const tsdb::AggregateSink& sink) {
   IOT_ASSIGN(auto ts, targets(q.selector));
   std::vector<SeriesKey> keys;
-  std::unordered_map<SeriesKey, const Target*, tsdb::SeriesKeyHash> by_key;
   for (const auto& t : ts) keys.push_back(t.key);
-  for (const auto& t : ts) by_key.emplace(t.key, &t);
-  auto reader = [&](const SeriesKey& key, int64_t from, int64_t to, const tsdb::RangeSink& s) -> Status {
-    IOT_TRY(read_series(*by_key.at(key), from, to, s));
+  auto reader = [&](size_t i, int64_t from, int64_t to, const tsdb::RangeSink& s) -> Status {
+    IOT_TRY(read_series(ts[i], from, to, s));
     return ok();
   };
   return aggregate_raw(q, keys, reader, sink);

@@ -125,27 +125,23 @@ Result<std::vector<std::pair<int64_t, SeriesKey>>> PostgresStore::select(const t
 }
 
 Result<bool> PostgresStore::read_series(int64_t id, const SeriesKey& key, int64_t from, int64_t to,
-                                  const tsdb::RangeSink& sink) {
-  std::vector<Sample> page;
-  while (from < to) {
-    {
-      std::lock_guard lock(mu_);
-      PgParam params[] = {pg_int8(id), pg_int8(from), pg_int8(to), pg_int8(opt_.page_rows)};
-      IOT_ASSIGN(auto r, conn_->exec("read " + tsdb::to_display(key),
-                                     "SELECT ts, value FROM iotwins_samples WHERE series_id = $1 AND ts >= $2 "
-                                     "AND ts < $3 ORDER BY ts LIMIT $4",
-                                     params));
-      page.clear();
-      for (int row = 0; row < PQntuples(r.get()); ++row) {
-        page.push_back({pg_get_int8(r.get(), row, 0), pg_get_float8(r.get(), row, 1)});
-      }
+                                        const tsdb::RangeSink& sink) {
+  // The lock is held per page only: never while the caller's sink runs.
+  auto fetch = [&](int64_t lo, int64_t hi, int64_t limit) -> Result<std::vector<Sample>> {
+    std::lock_guard lock(mu_);
+    PgParam params[] = {pg_int8(id), pg_int8(lo), pg_int8(hi), pg_int8(limit)};
+    IOT_ASSIGN(auto r, conn_->exec("read " + tsdb::to_display(key),
+                                   "SELECT ts, value FROM iotwins_samples WHERE series_id = $1 AND ts >= $2 "
+                                   "AND ts < $3 ORDER BY ts LIMIT $4",
+                                   params));
+    std::vector<Sample> page;
+    page.reserve(static_cast<size_t>(PQntuples(r.get())));
+    for (int row = 0; row < PQntuples(r.get()); ++row) {
+      page.push_back({pg_get_int8(r.get(), row, 0), pg_get_float8(r.get(), row, 1)});
     }
-    if (page.empty()) break;
-    if (!sink(key, page)) return false;
-    if (page.size() < static_cast<size_t>(opt_.page_rows)) break;
-    from = page.back().ts + 1;
-  }
-  return true;
+    return page;
+  };
+  return read_pages(key, from, to, opt_.page_rows, fetch, sink);
 }
 
 Status PostgresStore::read(const tsdb::RangeQuery& q, const tsdb::RangeSink& sink) {
@@ -161,13 +157,9 @@ Status PostgresStore::read(const tsdb::RangeQuery& q, const tsdb::RangeSink& sin
 Status PostgresStore::aggregate(const tsdb::AggregateQuery& q, const tsdb::AggregateSink& sink) {
   IOT_ASSIGN(auto series, select(q.selector));
   std::vector<SeriesKey> keys;
-  std::unordered_map<SeriesKey, int64_t, tsdb::SeriesKeyHash> id_of;
-  for (const auto& [id, key] : series) {
-    keys.push_back(key);
-    id_of.emplace(key, id);
-  }
-  auto reader = [&](const SeriesKey& key, int64_t from, int64_t to, const tsdb::RangeSink& s) -> Status {
-    IOT_TRY(read_series(id_of.at(key), key, from, to, s));
+  for (const auto& [id, key] : series) keys.push_back(key);
+  auto reader = [&](size_t i, int64_t from, int64_t to, const tsdb::RangeSink& s) -> Status {
+    IOT_TRY(read_series(series[i].first, series[i].second, from, to, s));
     return ok();
   };
   return aggregate_raw(q, keys, reader, sink);

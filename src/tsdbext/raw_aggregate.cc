@@ -33,6 +33,18 @@ Labels group_of(const tsdb::SeriesKey& k, const std::optional<std::vector<std::s
 
 }  // namespace
 
+Result<bool> read_pages(const tsdb::SeriesKey& key, int64_t from, int64_t to, int64_t page_rows, const PageFetch& fetch,
+                        const tsdb::RangeSink& sink) {
+  while (from < to) {
+    IOT_ASSIGN(auto page, fetch(from, to, page_rows));
+    if (page.empty()) break;
+    if (!sink(key, page)) return false;
+    if (page.size() < static_cast<size_t>(page_rows)) break;
+    from = page.back().ts + 1;
+  }
+  return true;
+}
+
 Status check_range(int64_t from, int64_t to) {
   if (from >= to) return make_error(Errc::invalid_argument, "read: from must be before to");
   return ok();
@@ -45,8 +57,8 @@ Status aggregate_raw(const tsdb::AggregateQuery& q, const std::vector<tsdb::Seri
   if (q.aggs.empty()) return make_error(Errc::invalid_argument, "aggregate: no aggregates asked for");
   const bool keep = std::any_of(q.aggs.begin(), q.aggs.end(),
                                 [](Agg a) { return a == Agg::p50 || a == Agg::p95 || a == Agg::p99; });
-  std::map<Labels, std::vector<const tsdb::SeriesKey*>> groups;
-  for (const auto& k : series) groups[group_of(k, q.group_by)].push_back(&k);
+  std::map<Labels, std::vector<size_t>> groups;  // series indexes
+  for (size_t i = 0; i < series.size(); ++i) groups[group_of(series[i], q.group_by)].push_back(i);
   std::vector<double> values(q.aggs.size());
   bool stopped = false;
   auto emit = [&](const Labels& g, int64_t bucket, BucketAccumulator& acc) {
@@ -55,13 +67,13 @@ Status aggregate_raw(const tsdb::AggregateQuery& q, const std::vector<tsdb::Seri
     return !stopped;
   };
   auto bucket_of = [&](int64_t ts) { return q.from + (ts - q.from) / q.step * q.step; };
-  for (const auto& [group, keys] : groups) {
+  for (const auto& [group, members] : groups) {
     std::map<int64_t, BucketAccumulator> buckets;  // several series: every non-empty bucket
     BucketAccumulator current(keep);                // one series: the open bucket only
     int64_t current_bucket = 0;
-    const bool streaming = keys.size() == 1;
-    for (const auto* key : keys) {
-      IOT_TRY(reader(*key, q.from, q.to, [&](const tsdb::SeriesKey&, std::span<const tsdb::Sample> run) {
+    const bool streaming = members.size() == 1;
+    for (size_t index : members) {
+      IOT_TRY(reader(index, q.from, q.to, [&](const tsdb::SeriesKey&, std::span<const tsdb::Sample> run) {
         for (const auto& s : run) {
           int64_t b = bucket_of(s.ts);
           if (!streaming) {
