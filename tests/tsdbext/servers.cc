@@ -90,11 +90,18 @@ std::string influx_config(const std::string& defaults, const std::string& dir, i
   return out;
 }
 
+// The server of each kind, once started.
+template <class Server>
+Server*& instance() {
+  static Server* server = nullptr;
+  return server;
+}
+
 class ExternalServers : public ::testing::Environment {
  public:
-  void TearDown() override {
-    postgres().stop();
-    influx().stop();
+  void TearDown() override {  // only what a test started
+    if (auto* pg = instance<PostgresServer>()) pg->stop();
+    if (auto* in = instance<InfluxServer>()) in->stop();
   }
 };
 [[maybe_unused]] auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new ExternalServers);
@@ -234,11 +241,11 @@ namespace {
 // then fail on connecting).
 template <class Server>
 Server& started(const char* what, const char* dir) {
-  static Server* server = [&] {
-    auto* s = new Server;
-    if (auto st = s->start(dir); !st) ADD_FAILURE() << "starting " << what << ": " << st.error().to_string();
-    return s;
-  }();
+  Server*& server = instance<Server>();
+  if (!server) {
+    server = new Server;
+    if (auto st = server->start(dir); !st) ADD_FAILURE() << "starting " << what << ": " << st.error().to_string();
+  }
   return *server;
 }
 
