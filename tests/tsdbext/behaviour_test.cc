@@ -106,7 +106,7 @@ TEST_P(StoreBehaviour, OddNamesRoundTripAndStayDistinct) {
       key("pump 1, \"north\" = ü", "temp=°C, raw", {{"site name", "Zürich, \"HQ\""}, {"k=v", "a b"}}),
       key("pump 1, \"north\" = ü", "temp=°C, raw", {{"site name", "Zürich, \"HQ\""}, {"k=v", "a,b"}}),
       key("pump 1, \"north\" = ü", "temp=°C, raw"),
-      key("it's", "a\\b 'q' 日本", {{"x", "y'z\\w"}}),
+      key("it's", "a\\b 'q' \"日本\"", {{"x", "y'z\\w"}}),
   };
   for (size_t i = 0; i < keys.size(); ++i) ASSERT_TRUE(write(keys[i], {{kT0 + static_cast<int64_t>(i), double(i)}}));
   auto list = store_->list_series({});

@@ -155,10 +155,11 @@ Status PostgresServer::start(const std::string& base) {
 }
 
 void PostgresServer::stop() {
-  if (!running_) return;
-  (void)run(pg_command({bin_ + "/pg_ctl", "-D", dir_ + "/data", "-m", "immediate", "-w", "stop"}), dir_ + "/pg_ctl.log");
-  running_ = false;
-  std::filesystem::remove_all(dir_);
+  if (running_) {
+    (void)run(pg_command({bin_ + "/pg_ctl", "-D", dir_ + "/data", "-m", "immediate", "-w", "stop"}), dir_ + "/pg_ctl.log");
+    running_ = false;
+  }
+  if (!dir_.empty()) std::filesystem::remove_all(dir_);
 }
 
 std::vector<std::string> PostgresServer::pg_command(std::vector<std::string> argv) const {
@@ -226,9 +227,8 @@ Status InfluxServer::start(const std::string& base) {
 }
 
 void InfluxServer::stop() {
-  if (proc_.pid() <= 0) return;
-  proc_.stop(5s);
-  std::filesystem::remove_all(dir_);
+  if (proc_.pid() > 0) proc_.stop(5s);
+  if (!dir_.empty()) std::filesystem::remove_all(dir_);
 }
 
 std::string InfluxServer::url(const std::string& db) const {
