@@ -38,23 +38,31 @@ class ObjectsTest : public ::testing::Test {
     agent_dir_ = dir_ + "/edge";
   }
 
-  void start_agent() {
-    std::filesystem::remove(agent_dir_ + "/agent.url");
-    agent_ = std::make_unique<Daemon>(
-        "edge", std::vector<std::string>{"agent", "--server", server_->url(), "--level", "edge", "--data-dir",
-                                         agent_dir_, "--name", "edge-objects", "--mqtt", "none",
-                                         "--heartbeat-interval", "300ms"},
-        dir_);
-    agent_->start();
-    ASSERT_TRUE(eventually([&] { return std::filesystem::exists(agent_dir_ + "/agent.url"); }))
-        << agent_->log();
+  void start_agent() { agent_ = start_node("edge", agent_dir_); }
+
+  // An agent without a broker; forwarding to `parent` (an agent's ingest URL) or the server.
+  std::unique_ptr<Daemon> start_node(const std::string& level, const std::string& data_dir,
+                                     const std::string& parent = "") {
+    std::filesystem::remove(data_dir + "/agent.url");
+    std::vector<std::string> args = {"agent", "--server", server_->url(), "--level", level, "--data-dir",
+                                     data_dir, "--name", level + "-objects", "--mqtt", "none",
+                                     "--heartbeat-interval", "300ms"};
+    if (!parent.empty()) args.insert(args.end(), {"--parent-url", parent});
+    auto d = std::make_unique<Daemon>(level, args, dir_);
+    d->start();
+    EXPECT_TRUE(eventually([&] { return std::filesystem::exists(data_dir + "/agent.url"); })) << d->log();
+    return d;
+  }
+
+  static std::string url_of(const std::string& data_dir) {
+    std::string url = read_file(data_dir + "/agent.url");
+    while (!url.empty() && url.back() == '\n') url.pop_back();
+    return url;
   }
 
   // The agent's view of an object (null if unknown or unreachable).
   json agent_status(const std::string& id) {
-    std::string url = read_file(agent_dir_ + "/agent.url");
-    while (!url.empty() && url.back() == '\n') url.pop_back();
-    auto c = api::HttpClient::create(url);
+    auto c = api::HttpClient::create(url_of(agent_dir_));
     if (!c) return nullptr;
     auto r = (*c)->request(api::Method::GET, "/api/v1/objects/" + id);
     if (!r || r->status != 200) return nullptr;
@@ -140,6 +148,24 @@ TEST_F(ObjectsTest, AgentKilledMidUploadResumesAfterRestart) {
   auto get = run_cli({"objects", "get", "vib-1", "--server", server_->url(), "-o", dir_ + "/vib.out"});
   ASSERT_EQ(get.code, 0) << get.out;
   EXPECT_EQ(read_file(dir_ + "/vib.out"), data);
+}
+
+TEST_F(ObjectsTest, FromAnIotAgentThroughTheEdgeToTheServer) {
+  start_agent();
+  std::string iot_dir = dir_ + "/iot";
+  auto iot = start_node("iot", iot_dir, url_of(agent_dir_));
+  std::string file = dir_ + "/image.png";
+  std::string data = write_random(file, 700'000, 4);
+  // Registered: it knows its node id, the pieces' source ("forwarding as" follows set_node_id).
+  ASSERT_TRUE(eventually([&] { return iot->log().find("forwarding as") != std::string::npos; })) << iot->log();
+  auto put = run_cli({"objects", "put", file, "--data-dir", iot_dir});
+  ASSERT_EQ(put.code, 0) << put.out;
+  ASSERT_TRUE(eventually([&] { return server_complete("image.png"); })) << iot->log() << agent_->log();
+  EXPECT_EQ(read_file(dir_ + "/server/objects/image.png"), data);
+  // The source is the node the file entered at, not the edge that forwarded it.
+  json meta = server_->get("/api/v1/objects/image.png");
+  json node = server_->get("/api/v1/nodes/" + meta["source"].get<std::string>());
+  EXPECT_EQ(node["level"], "iot") << meta.dump();
 }
 
 TEST_F(ObjectsTest, ClearErrorsForBadInput) {
