@@ -95,6 +95,11 @@ TEST_F(ObjectsTest, PutMovesAFileToTheServerAndGetReturnsTheSameBytes) {
   EXPECT_EQ(meta["received_bytes"], 5'000'000);
   EXPECT_FALSE(meta["source"].get<std::string>().empty());
   EXPECT_EQ(read_file(dir_ + "/server/objects/capture.bin"), data);
+  auto c = api::HttpClient::create(server_->url());
+  auto metrics = (*c)->request(api::Method::GET, "/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("iotwins_objects{state=\"complete\"} 1"), std::string::npos) << metrics->body;
+  EXPECT_NE(metrics->body.find("iotwins_objects_bytes_applied_total 5000000"), std::string::npos);
 
   auto ls = run_cli({"objects", "ls", "--server", server_->url()});
   ASSERT_EQ(ls.code, 0) << ls.out;

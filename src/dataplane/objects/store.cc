@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "core/log.h"
+#include "core/metrics.h"
 
 namespace iotwins::dataplane {
 namespace {
@@ -14,6 +15,21 @@ namespace {
 spdlog::logger& logger() {
   static auto& log = log::get("dataplane");
   return log;
+}
+
+// Exported under /metrics: pieces in, bytes in, and objects by state.
+void export_metrics(const ObjectStoreStats& s, uint64_t receiving, uint64_t applied_bytes) {
+  auto& reg = metrics::Registry::global();
+  reg.counter("iotwins_objects_bytes_applied_total", "bytes of object pieces written to the file store")
+      .inc(applied_bytes);
+  reg.gauge("iotwins_objects_pieces_rejected", "object pieces skipped: undecodable or conflicting")
+      .set(static_cast<double>(s.pieces_rejected));
+  const std::pair<const char*, uint64_t> states[] = {
+      {"receiving", receiving}, {"complete", s.objects_complete}, {"failed", s.objects_failed}};
+  for (const auto& [state, n] : states) {
+    reg.gauge("iotwins_objects", "objects in the file store by state", {{"state", state}})
+        .set(static_cast<double>(n));
+  }
 }
 
 Status errno_error(const std::string& what) {
@@ -85,6 +101,7 @@ Status ObjectStore::load() {
     if (m.state == ObjectState::failed) ++stats_.objects_failed;
     objects_.emplace(m.id, std::move(m));
   }
+  export_metrics(stats_, objects_.size() - stats_.objects_complete - stats_.objects_failed, 0);
   return ok();
 }
 
@@ -134,7 +151,7 @@ Status ObjectStore::apply(std::span<const Event> events) {
   // Work on copies of the touched manifests; publish them once durable.
   std::map<std::string, ObjectManifest, std::less<>> touched;
   std::map<std::string, std::unique_ptr<PartFile>, std::less<>> files;
-  uint64_t applied = 0;
+  uint64_t applied = 0, applied_bytes = 0;
   for (const auto& e : events) {
     auto chunk = decode_chunk_event(e);
     if (!chunk) {
@@ -175,6 +192,7 @@ Status ObjectStore::apply(std::span<const Event> events) {
     m.received.add(chunk->offset, chunk->offset + chunk->data.size());
     m.updated_ns = clock_.now_ns();
     ++applied;
+    applied_bytes += chunk->data.size();
   }
   for (auto& [id, f] : files) IOT_TRY(f->sync());
   files.clear();
@@ -191,6 +209,7 @@ Status ObjectStore::apply(std::span<const Event> events) {
     if (slot.state == ObjectState::receiving && m.state == ObjectState::failed) ++stats_.objects_failed;
     slot = std::move(m);
   }
+  export_metrics(stats_, objects_.size() - stats_.objects_complete - stats_.objects_failed, applied_bytes);
   return ok();
 }
 
