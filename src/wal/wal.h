@@ -138,8 +138,9 @@ class Wal {
   // Picks up offsets that consumers in other processes persisted with
   // commit_external_offset() (wal/tail.h) and applies them like commit_offset(), deleting the
   // segments every consumer has acknowledged. Offsets behind the known one are ignored (a
-  // drop_oldest_until may have moved the consumer forward). Returns how many moved. Meant to
-  // be called periodically by the process that owns the log.
+  // drop_oldest_until may have moved the consumer forward). Returns how many moved. A damaged
+  // or misnamed offset file is reported (corruption / invalid_argument, naming it) after the
+  // valid ones are applied. Meant to be called periodically by the process that owns the log.
   Result<size_t> load_external_offsets();
 
   const std::string& dir() const { return dir_; }
@@ -171,6 +172,8 @@ class Wal {
   void start_sync_thread();
   void stop_sync_thread();
   void sync_loop();
+  // wal_external.cc
+  Result<size_t> apply_external_offsets(const ConsumerOffsets& found);
   // wal_retention.cc
   Status persist_consumers(const ConsumerOffsets& offsets);
   Status delete_acknowledged();

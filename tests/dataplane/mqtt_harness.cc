@@ -90,7 +90,14 @@ Result<Broker> Broker::start(Options options) {
     }
     if (!c.flush()) return make_error(Errc::io_error, "cannot write " + conf);
   }
+  std::vector<std::string> env;
+#ifdef IOTWINS_BROKER_PRELOAD
+  // Sanitizer builds: the plugin needs the runtimes the broker binary does not carry; leaks of
+  // the broker itself are not ours to report.
+  env = {"LD_PRELOAD=" IOTWINS_BROKER_PRELOAD, "ASAN_OPTIONS=detect_leaks=0"};
+#endif
   IOT_ASSIGN(b.proc_, Process::spawn({.argv = {"/usr/sbin/mosquitto", "-c", conf},
+                                      .env = env,
                                       .stdout_path = b.opts_.dir + "/mosquitto.log",
                                       .stderr_path = "stdout"}));
   bool up = eventually([&] { return port_open(b.port_) || !b.proc_.running(); }, 20s);

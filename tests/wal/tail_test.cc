@@ -269,12 +269,20 @@ TEST(ExternalOffsets, BadNamesAndDamagedFilesAreErrors) {
   EXPECT_EQ(bad_name.error().code(), Errc::invalid_argument);
   ASSERT_TRUE((*wal)->append("x"));
   ASSERT_TRUE(commit_external_offset(posix(), dir, "agent", 1));
+  ASSERT_TRUE(commit_external_offset(posix(), dir, "other", 1));
   flip_byte(join_path(dir, "agent.offset"), 25);
   auto loaded = (*wal)->load_external_offsets();
   ASSERT_FALSE(loaded);
   EXPECT_EQ(loaded.error().code(), Errc::corruption);
   EXPECT_NE(loaded.error().message().find("agent.offset"), std::string::npos);
-  EXPECT_FALSE((*wal)->consumer_offset("agent")) << "nothing applied";
+  EXPECT_FALSE((*wal)->consumer_offset("agent")) << "the damaged one is not applied";
+  EXPECT_EQ(*(*wal)->consumer_offset("other"), 1u) << "the others are";
+  append_bytes(join_path(dir, "bad name.offset"), "x");
+  std::filesystem::remove(join_path(dir, "agent.offset"));
+  auto misnamed = (*wal)->load_external_offsets();
+  ASSERT_FALSE(misnamed);
+  EXPECT_EQ(misnamed.error().code(), Errc::invalid_argument);
+  EXPECT_NE(misnamed.error().message().find("bad name.offset"), std::string::npos);
 }
 
 TEST(ExternalOffsets, CrashAtEveryStepOfLoadingLeavesOldOrNewOffset) {
