@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -40,11 +41,24 @@ struct Request {
   const std::string& param(std::string_view name) const;  // a path parameter ("" if absent)
 };
 
+// Hands one piece of a streamed body to the connection and blocks until it is written
+// (backpressure: a slow client slows the producer, memory stays bounded). Returns false once
+// the client has gone, the write timed out or the server is cutting streams at shutdown: the
+// producer must stop then. Empty pieces are ignored.
+using ChunkWriter = std::function<bool(std::string_view piece)>;
+// Produces a body incrementally. Runs on the worker thread that ran the handler, after the
+// status line and headers are sent; each piece goes out as one chunk (HTTP/1.1 chunked
+// transfer encoding; HTTP/1.0 gets the raw bytes and a close). An error returned after output
+// started cuts the connection without the final chunk, so the client sees an incomplete
+// response, never a silently short one. Meant for large results and event streams (SSE).
+using BodyStream = std::function<Status(const ChunkWriter& write)>;
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   Headers headers;
   std::string body;
+  BodyStream stream;  // set: the body is produced by it (and `body` is ignored)
 };
 
 // Splits "/a/b?x=1&y=%20" into the decoded path and query map. Errors on bad escapes.

@@ -11,9 +11,11 @@
 #include <nlohmann/json.hpp>
 
 #include <charconv>
+#include <limits>
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "core/log.h"
 
@@ -156,6 +158,19 @@ class BeastClient final : public HttpClient {
     return make_error(Errc::unavailable, "request to " + base_ + path + " failed");
   }
 
+  Result<ClientResponse> request_streaming(Method method, const std::string& path, const DataSink& on_data,
+                                           const Headers& headers) override {
+    std::lock_guard lock(mu_);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      bool reused = plain_ || tls_conn_;
+      bool started = false;  // once a piece was delivered, never retry (it would repeat data)
+      auto r = tls_ ? run_streaming<ssl_stream>(tls_conn_, method, path, on_data, headers, started)
+                    : run_streaming<beast::tcp_stream>(plain_, method, path, on_data, headers, started);
+      if (r || !reused || started || r.error().code() == Errc::timeout) return r;
+    }
+    return make_error(Errc::unavailable, "request to " + base_ + path + " failed");
+  }
+
  private:
   using ssl_stream = beast::ssl_stream<beast::tcp_stream>;
 
@@ -193,6 +208,98 @@ class BeastClient final : public HttpClient {
                              const std::string& path, const std::string& body,
                              const std::string& content_type, const Headers& headers) {
     if (!conn) IOT_TRY(connect(conn));
+    beast::error_code ec;
+    send(*conn, method, path, body, content_type, headers, ec);
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(options_.max_response_bytes);
+    if (!ec) {
+      http::async_read(conn->stream(), buffer_, parser, [&](beast::error_code e, size_t) { ec = e; });
+      ioc_.restart();
+      ioc_.run();
+    }
+    if (ec) return failed(conn, method, path, ec);
+    auto& res = parser.get();
+    ClientResponse out;
+    out.status = static_cast<int>(res.result_int());
+    for (const auto& f : res) out.headers[std::string(f.name_string())] = std::string(f.value());
+    out.body = std::move(res.body());
+    if (!res.keep_alive()) {
+      conn.reset();
+      buffer_.clear();
+    }
+    return out;
+  }
+
+  template <class Stream>
+  Result<ClientResponse> run_streaming(std::unique_ptr<Connection<Stream>>& conn, Method method,
+                                       const std::string& path, const DataSink& on_data,
+                                       const Headers& headers, bool& started) {
+    if (!conn) IOT_TRY(connect(conn));
+    beast::error_code ec;
+    send(*conn, method, path, "", "", headers, ec);
+    http::response_parser<http::buffer_body> parser;
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    if (!ec) read_some(*conn, parser, ec, true);
+    if (ec) return failed(conn, method, path, ec);
+    ClientResponse out;
+    out.status = static_cast<int>(parser.get().result_int());
+    for (const auto& f : parser.get()) out.headers[std::string(f.name_string())] = std::string(f.value());
+    const bool deliver = out.ok();
+    std::vector<char> piece(64 * 1024);
+    while (!parser.is_done()) {
+      parser.get().body().data = piece.data();
+      parser.get().body().size = piece.size();
+      read_some(*conn, parser, ec, false);
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) return failed(conn, method, path, ec);
+      size_t n = piece.size() - parser.get().body().size;
+      if (n == 0) continue;
+      if (!deliver) {
+        if (out.body.size() + n > options_.max_response_bytes) {
+          return failed(conn, method, path, http::error::body_limit);
+        }
+        out.body.append(piece.data(), n);
+      } else {
+        started = true;
+        if (!on_data(std::string_view(piece.data(), n))) {
+          conn.reset();  // the rest of the body is unread: the connection cannot be reused
+          buffer_.clear();
+          return out;
+        }
+      }
+    }
+    if (!parser.get().keep_alive()) {
+      conn.reset();
+      buffer_.clear();
+    }
+    return out;
+  }
+
+  template <class Stream, class Parser>
+  void read_some(Connection<Stream>& conn, Parser& parser, beast::error_code& ec, bool header) {
+    conn.tcp().expires_after(options_.request_timeout);
+    auto done = [&](beast::error_code e, size_t) { ec = e; };
+    if (header) {
+      http::async_read_header(conn.stream(), buffer_, parser, done);
+    } else {
+      http::async_read(conn.stream(), buffer_, parser, done);
+    }
+    ioc_.restart();
+    ioc_.run();
+  }
+
+  template <class Stream>
+  std::unexpected<Error> failed(std::unique_ptr<Connection<Stream>>& conn, Method method,
+                                const std::string& path, beast::error_code ec) {
+    conn.reset();
+    buffer_.clear();
+    Errc code = ec == beast::error::timeout ? Errc::timeout : Errc::unavailable;
+    return make_error(code, std::string(to_string(method)) + " " + base_ + path + ": " + ec.message());
+  }
+
+  template <class Stream>
+  void send(Connection<Stream>& conn, Method method, const std::string& path, const std::string& body,
+            const std::string& content_type, const Headers& headers, beast::error_code& ec) {
     http::request<http::string_body> req{http::string_to_verb(std::string(to_string(method))),
                                          url_.base_path + path, 11};
     req.set(http::field::host, url_.host + ":" + std::to_string(url_.port));
@@ -205,34 +312,10 @@ class BeastClient final : public HttpClient {
       req.prepare_payload();
     }
     req.keep_alive(true);
-    beast::error_code ec;
-    conn->tcp().expires_after(options_.request_timeout);
-    http::async_write(conn->stream(), req, [&](beast::error_code e, size_t) { ec = e; });
+    conn.tcp().expires_after(options_.request_timeout);
+    http::async_write(conn.stream(), req, [&](beast::error_code e, size_t) { ec = e; });
     ioc_.restart();
     ioc_.run();
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(options_.max_response_bytes);
-    if (!ec) {
-      http::async_read(conn->stream(), buffer_, parser, [&](beast::error_code e, size_t) { ec = e; });
-      ioc_.restart();
-      ioc_.run();
-    }
-    if (ec) {
-      conn.reset();
-      buffer_.clear();
-      Errc code = ec == beast::error::timeout ? Errc::timeout : Errc::unavailable;
-      return make_error(code, std::string(to_string(method)) + " " + base_ + path + ": " + ec.message());
-    }
-    auto& res = parser.get();
-    ClientResponse out;
-    out.status = static_cast<int>(res.result_int());
-    for (const auto& f : res) out.headers[std::string(f.name_string())] = std::string(f.value());
-    out.body = std::move(res.body());
-    if (!res.keep_alive()) {
-      conn.reset();
-      buffer_.clear();
-    }
-    return out;
   }
 
   std::mutex mu_;

@@ -50,6 +50,14 @@ class HttpClient {
                                          const std::string& body = "",
                                          const std::string& content_type = "application/json",
                                          const Headers& headers = {}) = 0;
+  // Like request() without a body, but a 2xx body is handed to `on_data` piece by piece as it
+  // arrives (chunked or not), so a large or endless response is read with bounded memory; the
+  // returned response then has an empty body. A non-2xx body is returned whole, as by
+  // request(). request_timeout applies to each read, not to the whole response. on_data
+  // returning false stops reading and drops the connection (the answer is then incomplete).
+  using DataSink = std::function<bool(std::string_view piece)>;
+  virtual Result<ClientResponse> request_streaming(Method method, const std::string& path,
+                                                   const DataSink& on_data, const Headers& headers = {}) = 0;
   virtual void set_bearer_token(std::string token) = 0;
   virtual const std::string& base_url() const = 0;
 };

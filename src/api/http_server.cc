@@ -11,12 +11,13 @@
 
 #include <atomic>
 #include <charconv>
-#include <deque>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
 
+#include "api/http_server_ws.h"
 #include "api/problem.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -59,6 +60,8 @@ class SessionBase {
  public:
   virtual ~SessionBase() = default;
   virtual void close_if_idle() = 0;
+  // Closes the connection if it is streaming a body, so a producer blocked on a write returns.
+  virtual void cut_stream() = 0;
 };
 
 // State shared by the server, its sessions and its workers.
@@ -121,104 +124,6 @@ http::response<http::string_body> to_beast(const Response& r, unsigned version, 
   return res;
 }
 
-template <class Stream>
-class WsSession final : public WebSocketConnection,
-                        public std::enable_shared_from_this<WsSession<Stream>> {
- public:
-  explicit WsSession(Stream&& stream) : ws_(std::move(stream)) {}
-
-  template <class Body>
-  void accept(http::request<Body> req, Request request, const WebSocketHandler& handler) {
-    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-    ws_.read_message_max(1024 * 1024);
-    auto self = this->shared_from_this();
-    ws_.async_accept(req, [self, request = std::move(request), &handler](beast::error_code ec) {
-      if (ec) {
-        logger().debug("websocket handshake failed: {}", ec.message());
-        return;
-      }
-      self->open_ = true;
-      handler(request, self);
-      self->read();
-    });
-  }
-
-  void send(std::string text) override {
-    auto self = this->shared_from_this();
-    net::post(ws_.get_executor(), [self, text = std::move(text)]() mutable {
-      if (!self->open_) return;
-      self->queue_.push_back(std::move(text));
-      if (self->queue_.size() == 1) self->write_next();
-    });
-  }
-
-  void close() override {
-    auto self = this->shared_from_this();
-    net::post(ws_.get_executor(), [self] {
-      if (!self->open_ || self->closing_) return;
-      self->closing_ = true;
-      self->ws_.async_close(websocket::close_code::normal, [self](beast::error_code) { self->finish(); });
-    });
-  }
-
-  bool is_open() const override { return open_.load(); }
-  void on_message(std::function<void(std::string)> fn) override {
-    std::lock_guard lock(cb_mu_);
-    on_message_ = std::move(fn);
-  }
-  void on_close(std::function<void()> fn) override {
-    std::lock_guard lock(cb_mu_);
-    on_close_ = std::move(fn);
-  }
-
- private:
-  void read() {
-    auto self = this->shared_from_this();
-    ws_.async_read(buffer_, [self](beast::error_code ec, size_t) {
-      if (ec) return self->finish();
-      std::string text = beast::buffers_to_string(self->buffer_.data());
-      self->buffer_.consume(self->buffer_.size());
-      std::function<void(std::string)> fn;
-      {
-        std::lock_guard lock(self->cb_mu_);
-        fn = self->on_message_;
-      }
-      if (fn) fn(std::move(text));
-      self->read();
-    });
-  }
-
-  void write_next() {
-    auto self = this->shared_from_this();
-    ws_.text(true);
-    ws_.async_write(net::buffer(queue_.front()), [self](beast::error_code ec, size_t) {
-      if (ec) return self->finish();
-      self->queue_.pop_front();
-      if (!self->queue_.empty()) self->write_next();
-    });
-  }
-
-  void finish() {
-    if (!open_.exchange(false)) return;
-    std::function<void()> fn;
-    {
-      std::lock_guard lock(cb_mu_);
-      fn = std::move(on_close_);
-      on_message_ = nullptr;
-    }
-    if (fn) fn();
-  }
-
-  websocket::stream<Stream> ws_;
-  beast::flat_buffer buffer_;
-  std::deque<std::string> queue_;
-  std::atomic<bool> open_{false};
-  bool closing_ = false;
-  std::mutex cb_mu_;
-  std::function<void(std::string)> on_message_;
-  std::function<void()> on_close_;
-};
-
 beast::tcp_stream& lowest(beast::tcp_stream& s) { return s; }
 beast::tcp_stream& lowest(beast::ssl_stream<beast::tcp_stream>& s) { return beast::get_lowest_layer(s); }
 
@@ -252,6 +157,13 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       } else {
         self->read_header(true);
       }
+    });
+  }
+
+  void cut_stream() override {
+    auto self = this->shared_from_this();
+    net::post(stream_.get_executor(), [self] {
+      if (self->streaming_) self->close_now();
     });
   }
 
@@ -343,7 +255,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void upgrade(const Route& route) {
-    auto ws = std::make_shared<WsSession<Stream>>(std::move(stream_));
+    auto ws = std::make_shared<detail::WsSession<Stream>>(std::move(stream_));
     Request request = std::move(request_);
     request.route = route.pattern;
     request.path_params = shared_.router.match(Method::GET, request.path).params;
@@ -367,11 +279,90 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     net::post(shared_.workers, [self] {
       self->shared_.queued.fetch_sub(1);
       Response r = self->shared_.router.dispatch(self->request_);
+      if (r.stream && !self->head_) return self->stream_response(std::move(r));
       net::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable {
         self->counted_ = true;  // in_flight drops when the answer is written
         self->write(std::move(r));
       });
     });
+  }
+
+  // Runs `start(done)` on the connection's strand and blocks this worker until the operation it
+  // started calls done(ok). Every operation has the body timeout, and cut_stream() closes the
+  // socket, so the wait always ends.
+  template <class Start>
+  bool on_strand(Start start) {
+    auto done = std::make_shared<std::promise<bool>>();
+    auto result = done->get_future();
+    net::post(stream_.get_executor(), [this, done, &start] {
+      lowest(stream_).expires_after(shared_.options.body_timeout);
+      start([done](beast::error_code ec) { done->set_value(!ec); });
+    });
+    return result.get();
+  }
+
+  // On the worker: sends the header, runs the producer with a blocking chunk writer, then ends
+  // the body (or cuts the connection after a producer error).
+  void stream_response(Response r) {
+    auto self = this->shared_from_this();
+    const bool chunked = version_ >= 11;  // HTTP/1.0: raw bytes, the close ends the body
+    if (!chunked) keep_alive_ = false;
+    record(request_, r.status, start_);
+    stream_header_.emplace(static_cast<http::status>(r.status), version_);
+    auto& h = *stream_header_;
+    h.set(http::field::server, "iotwins");
+    h.set(http::field::content_type, r.content_type);
+    for (const auto& [k, v] : r.headers) h.set(k, v);
+    h.keep_alive(keep_alive_);
+    if (chunked) h.chunked(true);
+    serializer_.emplace(h);
+    streaming_ = true;
+    bool open = on_strand([this](auto done) {
+      http::async_write_header(stream_, *serializer_, [done](beast::error_code ec, size_t) { done(ec); });
+    });
+    Status produced = ok();
+    if (open) {
+      ChunkWriter write = [&](std::string_view piece) {
+        if (!open || piece.empty()) return open;
+        open = on_strand([this, piece, chunked](auto done) {
+          auto cb = [done](beast::error_code ec, size_t) { done(ec); };
+          if (chunked) {
+            net::async_write(stream_, http::make_chunk(net::buffer(piece.data(), piece.size())), cb);
+          } else {
+            net::async_write(stream_, net::buffer(piece.data(), piece.size()), cb);
+          }
+        });
+        return open;
+      };
+      try {
+        produced = r.stream(write);
+      } catch (const std::exception& e) {
+        produced = make_error(Errc::internal, e.what());
+      }
+      if (!produced) {
+        logger().warn("{} {}: stream ended by an error: {}", to_string(request_.method), request_.route,
+                      produced.error().message());
+      }
+    }
+    bool complete = open && produced.has_value();
+    if (complete && chunked) {
+      complete = on_strand([this](auto done) {
+        net::async_write(stream_, http::make_chunk_last(), [done](beast::error_code ec, size_t) { done(ec); });
+      });
+    }
+    net::post(stream_.get_executor(), [self, complete] {
+      self->streaming_ = false;
+      self->shared_.in_flight.fetch_sub(1);
+      if (!complete) return self->close_now();
+      if (!self->keep_alive_ || self->shared_.stopping) return self->shutdown();
+      self->read_header(false);
+    });
+  }
+
+  void close_now() {
+    beast::error_code ec;
+    lowest(stream_).socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest(stream_).close();
   }
 
   void reply_error(int status, std::string type, std::string detail) {
@@ -411,6 +402,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
+  std::optional<http::response<http::empty_body>> stream_header_;
+  std::optional<http::response_serializer<http::empty_body>> serializer_;
+  std::atomic<bool> streaming_{false};
   Request request_;
   std::string remote_;
   std::string peer_cn_;
@@ -482,6 +476,13 @@ class BeastServer final : public HttpServer {
     while ((shared_->in_flight.load() > 0 || shared_->connections.load() > 0) &&
            std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    // Streams still running after the grace are cut, so their producers return to the pool.
+    {
+      std::lock_guard lock(shared_->sessions_mu);
+      for (const auto& weak : shared_->sessions) {
+        if (auto s = weak.lock()) s->cut_stream();
+      }
     }
     shared_->workers.join();
     shared_->work.reset();

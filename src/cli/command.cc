@@ -36,10 +36,11 @@ Parsed parse_or_exit(const ConfigSpec& spec, std::span<const std::string> args) 
   return out;
 }
 
-ConfigSpec& add_client_flags(ConfigSpec& spec) {
+ConfigSpec& add_client_flags(ConfigSpec& spec, std::vector<std::string> outputs) {
   spec.add({.name = "server", .default_value = "http://127.0.0.1:8470", .help = "URL of the iotwins server"});
-  spec.add({.name = "output", .type = ConfigType::choice, .default_value = "table",
-            .help = "output format", .choices = {"table", "json"}, .short_flag = 'o'});
+  std::string fallback = outputs.front();
+  spec.add({.name = "output", .type = ConfigType::choice, .default_value = fallback,
+            .help = "output format", .choices = std::move(outputs), .short_flag = 'o'});
   spec.add({.name = "ca-file", .help = "CA certificate to verify an https:// server"});
   return spec;
 }
@@ -65,6 +66,7 @@ const Command kCommands[] = {
     {"server", "run the control plane (REST API, registry, …)", run_server},
     {"agent", "run a node agent (registers this machine, heartbeats, runs tasks)", run_agent},
     {"nodes", "list, show and drain the machines of the continuum", run_nodes},
+    {"series", "list time series and query their samples or aggregates", run_series},
     {"objects", "send files up the continuum and fetch them from the server (put, ls, get)", run_objects},
     {"validate", "check a TOSCA template and explain every problem", run_validate},
     {"models", "evaluate anomaly detectors on labelled data (SKAB protocol)", run_models},

@@ -24,10 +24,12 @@ struct Parsed {
 };
 Parsed parse_or_exit(const ConfigSpec& spec, std::span<const std::string> args);
 
-// Adds --server, --output and --ca-file: every command that talks to a server has them.
-ConfigSpec& add_client_flags(ConfigSpec& spec);
+// Adds --server, --output (one of `outputs`, the first is the default) and --ca-file: every
+// command that talks to a server has them.
+ConfigSpec& add_client_flags(ConfigSpec& spec, std::vector<std::string> outputs = {"table", "json"});
 
 int run_nodes(std::span<const std::string> args);
+int run_series(std::span<const std::string> args);
 int run_version(std::span<const std::string> args);
 int run_up(std::span<const std::string> args);
 int run_models(std::span<const std::string> args);
