@@ -72,7 +72,11 @@ int get(api::HttpClient& client, const Config& c, const std::string& id) {
   uint64_t size = meta->value("size", 0ull);
   std::string sha = meta->value("sha256", "");
   std::string out = c.str("output");
-  if (out.empty()) out = meta->value("name", id);
+  if (out.empty()) {
+    // The server's name for it, in the current directory; never a path the server chose.
+    out = meta->value("name", id);
+    if (!dataplane::validate_object_name(out)) out = id;
+  }
   bool to_stdout = out == "-";
   if (!to_stdout && c.str("output").empty() && PosixFileSystem::instance().exists(out).value_or(false)) {
     return report("objects get", Error(Errc::already_exists, out + " exists; choose where to write with -o FILE"));
