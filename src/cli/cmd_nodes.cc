@@ -116,6 +116,12 @@ int show(api::HttpClient& client, const Config& c, const std::string& id) {
                 human_bytes(k.value("net_rx_rate", 0.0)).c_str(), human_bytes(k.value("net_tx_rate", 0.0)).c_str());
     print_data_plane(k);
   }
+  if (n.contains("ingest_delay") && n["ingest_delay"].value("samples", uint64_t{0}) > 0) {
+    const json& d = n["ingest_delay"];
+    std::printf("  delay      device time → durable in the cloud: p50 %.1f ms, p99 %.1f ms (last %llu samples)\n",
+                d.value("p50_ms", 0.0), d.value("p99_ms", 0.0),
+                static_cast<unsigned long long>(d.value("samples", uint64_t{0})));
+  }
   return 0;
 }
 

@@ -9,7 +9,7 @@
 #include "resource/node_registry.h"
 #include "server/data_plane.h"
 #include "storage/database.h"
-#include "tsdb/engine.h"
+#include "tsdbext/open_store.h"
 
 namespace iotwins::server {
 
@@ -29,6 +29,9 @@ ConfigSpec config_spec() {
             .help = "a node with no heartbeat for this long is unreachable"});
   spec.add({.name = "down-timeout", .type = ConfigType::duration, .default_value = "5m",
             .help = "a node silent for this long is down (its tasks may move)"});
+  spec.add({.name = "tsdb", .default_value = "embedded",
+            .help = "time-series store: 'embedded' (the built-in engine in <data-dir>/tsdb), "
+                    "postgresql://user@host:port/db or influxdb://host:port/db (see docs/tsdb-backends.md)"});
   spec.add({.name = "tls-cert", .help = "PEM certificate chain: serve HTTPS"});
   spec.add({.name = "tls-key", .help = "PEM private key of --tls-cert"});
   spec.add({.name = "tls-client-ca", .help = "require client certificates signed by this CA (mTLS)"});
@@ -55,8 +58,10 @@ int run(const Config& config) {
     return 1;
   }
 
-  // Time series: the embedded engine in <data-dir>/tsdb.
-  auto store = tsdb::EmbeddedStore::open(fs, {.dir = join_path(data_dir, "tsdb")});
+  // Time series: the embedded engine in <data-dir>/tsdb, or the database --tsdb names.
+  tsdbext::OpenStoreOptions store_options;
+  store_options.embedded.dir = join_path(data_dir, "tsdb");
+  auto store = tsdbext::open_store(config.str("tsdb"), store_options);
   if (!store) {
     log.error("{}", store.error().message());
     return 1;

@@ -15,7 +15,7 @@ constexpr Oid kBytea = 17, kText = 25, kJsonb = 3802;
 
 // One statement each: libpq's extended protocol runs one command per call.
 // No foreign key from samples to series: its per-row check cut the write rate 3-4x (measured
-// with DISABLED_Rates), and only this store writes samples, with ids it registered first.
+// with tsdbext_rates), and only this store writes samples, with ids it registered first.
 constexpr const char* kSchema[] = {R"sql(
 CREATE TABLE IF NOT EXISTS iotwins_series (
   id bigserial PRIMARY KEY,

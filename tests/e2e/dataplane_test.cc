@@ -185,6 +185,13 @@ TEST_F(DataPlaneTest, TelemetryFlowsIotToEdgeToCloudExactlyOnce) {
   for (const auto& n : nodes["items"]) {
     if (n["name"] == "iot") iot_id = n["id"];
   }
+  std::string edge_id;
+  for (const auto& n : nodes["items"]) {
+    if (n["name"] == "edge") edge_id = n["id"];
+  }
+  // The edge forwarded everything to the server: the server knows its end-to-end delay.
+  auto edge_show = run_cli({"nodes", "show", edge_id, "--server", server.url()});
+  EXPECT_NE(edge_show.out.find("device time → durable in the cloud: p50"), std::string::npos) << edge_show.out;
   auto show = run_cli({"nodes", "show", iot_id, "--server", server.url()});
   EXPECT_EQ(show.code, 0) << show.out;
   EXPECT_NE(show.out.find("ingest     broker mqtt://127.0.0.1:" + std::to_string(iot.mqtt_port)), std::string::npos)

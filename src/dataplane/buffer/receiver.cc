@@ -1,8 +1,10 @@
 #include "dataplane/buffer/receiver.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "wal/consumers.h"
 #include "wal/crc32c.h"
@@ -138,6 +140,27 @@ uint64_t Receiver::high_water(std::string_view source, std::string_view stream) 
   return it == high_.end() ? 0 : it->second;
 }
 
+DelayStats Receiver::delay(std::string_view source) const {
+  std::vector<int64_t> v;
+  {
+    std::lock_guard lock(mu_);
+    auto it = delays_.find(source);
+    if (it == delays_.end()) return {};
+    v = it->second.ns;
+  }
+  if (v.empty()) return {};
+  auto at = [&](double q) {
+    size_t k = static_cast<size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
+    std::nth_element(v.begin(), v.begin() + static_cast<ptrdiff_t>(k), v.end());
+    return static_cast<double>(v[k]) / 1e6;
+  };
+  DelayStats d;
+  d.samples = v.size();
+  d.p50_ms = at(0.50);
+  d.p99_ms = at(0.99);
+  return d;
+}
+
 uint64_t Receiver::commit_limit(std::string_view local_stream) const {
   std::lock_guard lock(mu_);
   auto it = pending_.find(local_stream);
@@ -206,6 +229,19 @@ Result<ReceiveResult> Receiver::receive(std::string_view frame) {
     logger().warn("batch from {} stream {} starts at seq {} after {}: {} records were dropped by "
                   "the sender",
                   header.source_node, header.stream, batch.first_seq, old_high, res.gap);
+  }
+  // Device time → durable here, per source.
+  DelayRing& ring = delays_[header.source_node];
+  int64_t now = SystemClock::instance().now_ns();
+  for (size_t i = skip; i < batch.records.size(); ++i) {
+    const auto* s = std::get_if<Sample>(&batch.records[i]);
+    if (!s) continue;
+    if (ring.ns.size() < kDelayWindow) {
+      ring.ns.push_back(now - s->ts_ns);
+    } else {
+      ring.ns[ring.next] = now - s->ts_ns;
+      ring.next = (ring.next + 1) % kDelayWindow;
+    }
   }
   res.applied = batch.records.size() - skip;
   res.acked_seq = last;

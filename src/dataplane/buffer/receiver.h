@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "core/fs.h"
 #include "core/result.h"
@@ -28,6 +29,14 @@
 #include "dataplane/codec/batch_frame.h"
 
 namespace iotwins::dataplane {
+
+// Device timestamp → durable here, over the most recent samples received from one source.
+struct DelayStats {
+  uint64_t samples = 0;  // in the window (at most kDelayWindow)
+  double p50_ms = 0;
+  double p99_ms = 0;
+};
+inline constexpr size_t kDelayWindow = 4096;
 
 struct ReceiveResult {
   std::string source;
@@ -56,6 +65,9 @@ class Receiver {
   // state file does not cover yet).
   uint64_t commit_limit(std::string_view local_stream) const;
 
+  // The end-to-end delay of samples from `source` (its own and what it relayed).
+  DelayStats delay(std::string_view source) const;
+
   uint64_t batches() const { return batches_; }
   uint64_t duplicate_batches() const { return duplicate_batches_; }
 
@@ -79,6 +91,11 @@ class Receiver {
   // local stream → seq of a marker appended but not yet saved (0: none)
   std::map<std::string, uint64_t, std::less<>> pending_;
   uint64_t batches_ = 0, duplicate_batches_ = 0;
+  struct DelayRing {
+    std::vector<int64_t> ns;
+    size_t next = 0;
+  };
+  std::map<std::string, DelayRing, std::less<>> delays_;
 };
 
 }  // namespace iotwins::dataplane
