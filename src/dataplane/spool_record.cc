@@ -1,23 +1,12 @@
 #include "dataplane/spool_record.h"
 
-#include <cstring>
+#include "wal/format.h"
 
 namespace iotwins::dataplane {
 namespace {
 
-template <class T>
-void put(std::string& out, T v) {
-  char b[sizeof(T)];
-  std::memcpy(b, &v, sizeof(T));  // little-endian host
-  out.append(b, sizeof(T));
-}
-
-template <class T>
-T get(std::string_view in, size_t at) {
-  T v;
-  std::memcpy(&v, in.data() + at, sizeof(T));
-  return v;
-}
+using wal::load_le;
+using wal::store_le;
 
 Error bad(std::string why) { return Error(Errc::invalid_argument, "spool record: " + why); }
 
@@ -35,12 +24,12 @@ Status encode_spool_record(const SpoolRecord& r, std::string& out) {
     return make_error(Errc::too_large, "spool record: client id, topic or payload too long");
   }
   out.reserve(out.size() + spool_record_size(r));
-  put<uint8_t>(out, kSpoolRecordVersion);
-  put<uint8_t>(out, static_cast<uint8_t>((r.retain ? 1 : 0) | (r.qos << 1)));
-  put<int64_t>(out, r.received_ns);
-  put<uint16_t>(out, static_cast<uint16_t>(r.client_id.size()));
-  put<uint16_t>(out, static_cast<uint16_t>(r.topic.size()));
-  put<uint32_t>(out, static_cast<uint32_t>(r.payload.size()));
+  store_le<uint8_t>(out, kSpoolRecordVersion);
+  store_le<uint8_t>(out, static_cast<uint8_t>((r.retain ? 1 : 0) | (r.qos << 1)));
+  store_le<int64_t>(out, r.received_ns);
+  store_le<uint16_t>(out, static_cast<uint16_t>(r.client_id.size()));
+  store_le<uint16_t>(out, static_cast<uint16_t>(r.topic.size()));
+  store_le<uint32_t>(out, static_cast<uint32_t>(r.payload.size()));
   out.append(r.client_id);
   out.append(r.topic);
   out.append(r.payload);
@@ -52,19 +41,19 @@ Result<SpoolRecord> decode_spool_record(std::string_view bytes) {
     return std::unexpected(bad("header cut short: " + std::to_string(bytes.size()) + " of " +
                                std::to_string(kSpoolRecordHeaderSize) + " bytes"));
   }
-  if (uint8_t version = get<uint8_t>(bytes, 0); version != kSpoolRecordVersion) {
+  if (uint8_t version = load_le<uint8_t>(bytes, 0); version != kSpoolRecordVersion) {
     return std::unexpected(bad("unknown version " + std::to_string(version)));
   }
-  uint8_t flags = get<uint8_t>(bytes, 1);
+  uint8_t flags = load_le<uint8_t>(bytes, 1);
   if (flags & ~0x07u) return std::unexpected(bad("unknown flag bits " + std::to_string(flags)));
   SpoolRecord r;
   r.retain = flags & 1;
   r.qos = static_cast<uint8_t>(flags >> 1);
   if (r.qos > 2) return std::unexpected(bad("qos field is 3"));
-  r.received_ns = get<int64_t>(bytes, 2);
-  size_t client_len = get<uint16_t>(bytes, 10);
-  size_t topic_len = get<uint16_t>(bytes, 12);
-  size_t payload_len = get<uint32_t>(bytes, 14);
+  r.received_ns = load_le<int64_t>(bytes, 2);
+  size_t client_len = load_le<uint16_t>(bytes, 10);
+  size_t topic_len = load_le<uint16_t>(bytes, 12);
+  size_t payload_len = load_le<uint32_t>(bytes, 14);
   size_t want = kSpoolRecordHeaderSize + client_len + topic_len + payload_len;
   if (want != bytes.size()) {
     return std::unexpected(bad("lengths (client id " + std::to_string(client_len) + ", topic " +

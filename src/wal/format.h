@@ -43,6 +43,14 @@ T load_le(std::string_view in, size_t at) {
   return v;
 }
 
+// Appends v little-endian to out.
+template <class T>
+void store_le(std::string& out, T v) {
+  char b[sizeof(T)];
+  std::memcpy(b, &v, sizeof(T));
+  out.append(b, sizeof(T));
+}
+
 // Appends one frame to out.
 void encode_frame(std::string& out, uint64_t seq, int64_t ts_ns, std::string_view payload);
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -78,6 +79,18 @@ class BrokerPlugin : public ::testing::TestWithParam<const char*> {
     EXPECT_TRUE(b) << b.error().to_string();
     return b ? std::move(*b) : Broker();
   }
+  // Publishes messages 1, 2, ... while the window has room, until the plugin reports a
+  // refusal; returns the index of the next message to publish (nullopt: no refusal).
+  std::optional<uint64_t> publish_until_refused(Publisher& p, const std::string& topic,
+                                                uint64_t max) {
+    uint64_t i = 1;
+    bool refused = eventually([&] {
+      while (i <= max && p.publish(topic, telemetry(i), i, 0ms)) ++i;
+      return stat(spool_, "refused_full") > 0;
+    });
+    if (!refused) return std::nullopt;
+    return i;
+  }
   std::string dir_, spool_;
 };
 
@@ -122,12 +135,7 @@ TEST_F(BrokerPlugin, FullSpoolUnderRejectLeavesPublishesUnacknowledgedAndIntact)
   {
     Publisher p("dev-r", broker.port(), 20);
     ASSERT_TRUE(p.connected());
-    // Publish while the window has room, until the plugin reports a refusal.
-    uint64_t i = 1;
-    ASSERT_TRUE(eventually([&] {
-      while (i <= kSent && p.publish("iotwins/pump-r/telemetry", telemetry(i), i, 0ms)) ++i;
-      return stat(spool_, "refused_full") > 0;
-    })) << broker.log();
+    ASSERT_TRUE(publish_until_refused(p, "iotwins/pump-r/telemetry", kSent)) << broker.log();
     auto acked = p.acked();
     EXPECT_LT(acked.size(), kSent);
     broker.kill9();
@@ -152,11 +160,9 @@ TEST_F(BrokerPlugin, RefusedPublishesGetInOnceAConsumerFreesSpace) {
   constexpr uint64_t kSent = 400;
   Publisher p("dev-s", broker.port(), 20);
   ASSERT_TRUE(p.connected());
-  uint64_t i = 1;
-  ASSERT_TRUE(eventually([&] {
-    while (i <= kSent && p.publish("iotwins/pump-s/telemetry", telemetry(i), i, 0ms)) ++i;
-    return stat(spool_, "refused_full") > 0;
-  })) << broker.log();
+  auto refused_at = publish_until_refused(p, "iotwins/pump-s/telemetry", kSent);
+  ASSERT_TRUE(refused_at) << broker.log();
+  uint64_t i = *refused_at;
 
   // The agent's side: tail the spool, acknowledge what was read.
   std::vector<uint64_t> seen;
