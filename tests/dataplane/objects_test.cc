@@ -212,6 +212,23 @@ TEST_F(ObjectsTest, ResumesAfterReopenAndRecoversACrashAfterTheRename) {
   EXPECT_EQ(slurp(*path), data);
 }
 
+TEST_F(ObjectsTest, AReplayedPieceAfterAnUnrecordedRenameDoesNotStartAnEmptyPart) {
+  // The state an I/O error between the rename and the manifest write leaves in a running store:
+  // the manifest says receiving, the final file is there, the .part is gone.
+  auto store = open_store();
+  std::string data = random_bytes(20'000, 8);
+  auto ps = pieces("renamed", data, 10'000);
+  ASSERT_TRUE(store->apply(std::span(ps).subspan(0, 1)));
+  std::filesystem::rename(dir_ + "/store/renamed.part", dir_ + "/store/renamed");
+  std::ofstream(dir_ + "/store/renamed", std::ios::binary) << data;
+  ASSERT_TRUE(store->apply(std::span(ps).subspan(1)));
+  auto m = store->get("renamed");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->state, ObjectState::complete) << m->reason;
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/store/renamed.part"));
+  EXPECT_EQ(slurp(*store->content_path("renamed")), data);
+}
+
 TEST_F(ObjectsTest, ChecksumMismatchFailsTheObjectAndNeverServesIt) {
   auto store = open_store();
   std::string data = random_bytes(30'000, 5);

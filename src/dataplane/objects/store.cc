@@ -83,26 +83,28 @@ Status ObjectStore::load() {
     std::string path = join_path(dir_, name);
     IOT_ASSIGN(auto text, fs_.read_file(path));
     IOT_ASSIGN(auto m, decode_manifest(text, path));
-    if (m.state == ObjectState::receiving) {
-      // A crash after the rename but before the manifest said so.
-      IOT_ASSIGN(bool final_exists, fs_.exists(final_path(m.id)));
-      IOT_ASSIGN(bool part_exists, fs_.exists(part_path(m.id)));
-      if (final_exists && !part_exists) {
-        IOT_ASSIGN(auto sha, file_sha256(final_path(m.id)));
-        if (sha == m.sha256) {
-          m.received.add(0, m.size);
-          m.state = ObjectState::complete;
-          m.completed_ns = m.updated_ns;
-          IOT_TRY(fs_.write_file_atomic(path, encode_manifest(m)));
-        }
-      }
-    }
+    IOT_TRY(recover_renamed(m));
     if (m.state == ObjectState::complete) ++stats_.objects_complete;
     if (m.state == ObjectState::failed) ++stats_.objects_failed;
     objects_.emplace(m.id, std::move(m));
   }
   export_metrics(stats_, objects_.size() - stats_.objects_complete - stats_.objects_failed, 0);
   return ok();
+}
+
+// A crash (or an I/O error) after the rename but before the manifest said so: the final file
+// is there and the .part is gone. Without this a replayed piece would start a new, empty .part.
+Status ObjectStore::recover_renamed(ObjectManifest& m) {
+  if (m.state != ObjectState::receiving) return ok();
+  IOT_ASSIGN(bool final_exists, fs_.exists(final_path(m.id)));
+  IOT_ASSIGN(bool part_exists, fs_.exists(part_path(m.id)));
+  if (!final_exists || part_exists) return ok();
+  IOT_ASSIGN(auto sha, file_sha256(final_path(m.id)));
+  if (sha != m.sha256) return ok();
+  m.received.add(0, m.size);
+  m.state = ObjectState::complete;
+  m.completed_ns = m.updated_ns;
+  return fs_.write_file_atomic(manifest_path(m.id), encode_manifest(m));
 }
 
 Result<std::string> ObjectStore::file_sha256(const std::string& path) const {
@@ -174,6 +176,7 @@ Status ObjectStore::apply(std::span<const Event> events) {
         known->source = chunk->source;
         known->created_ns = clock_.now_ns();
       }
+      IOT_TRY(recover_renamed(*known));
       it = touched.emplace(chunk->object, std::move(*known)).first;
     }
     ObjectManifest& m = it->second;

@@ -60,6 +60,7 @@ class ObjectStore {
   std::string final_path(std::string_view id) const { return join_path(dir_, std::string(id)); }
   std::string manifest_path(std::string_view id) const { return join_path(dir_, std::string(id) + ".json"); }
   Result<std::string> file_sha256(const std::string& path) const;
+  Status recover_renamed(ObjectManifest& m);
   // Verifies and renames (or fails) an object whose bytes are all there.
   Status finish(ObjectManifest& m);
   void reject(const std::string& why);
