@@ -8,117 +8,15 @@
 // Publishers: 2 libmosquitto clients, QoS 1, inflight window 100 each, ~140-byte JSON
 // telemetry with 10 numbers. (b)/(c) count a message once its PUBACK arrived, i.e. once it is
 // in the spool; the spool is read back to check the count. Prints one JSON object last.
-#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <string>
-#include <thread>
 
-#include "dataplane/spool_record.h"
+#include "broker_run.h"
 #include "mqtt_harness.h"
-#include "wal/tail.h"
 
-namespace {
-
-using namespace std::chrono_literals;
-using namespace iotwins;
-using namespace iotwins::dataplane::testing;
-using Clock = std::chrono::steady_clock;
-
-constexpr int kPublishers = 2;
-constexpr int kWindow = 100;
-constexpr int kSamplesPerMessage = 10;
-
-struct RunResult {
-  double acked_per_s = 0;     // PUBACKs received by the publishers per second
-  double delivered_per_s = 0; // messages received by the subscriber per second (anchor)
-  uint64_t spooled = 0;       // records found in the spool afterwards
-  bool ok = false;
-};
-
-// Publishes `per_publisher` messages from each publisher; returns rates.
-RunResult run(const std::string& dir, const std::string& plugin_fsync, uint64_t per_publisher,
-              bool subscribe) {
-  RunResult r;
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  Broker::Options opts{.dir = dir};
-  std::string spool = dir + "/spool";
-  if (!plugin_fsync.empty()) {
-    opts.plugin = IOTWINS_BROKER_PLUGIN;
-    opts.plugin_options = {{"spool_dir", spool}, {"fsync", plugin_fsync}};
-  }
-  auto broker = Broker::start(opts);
-  if (!broker) {
-    std::fprintf(stderr, "%s\n", broker.error().to_string().c_str());
-    return r;
-  }
-  std::unique_ptr<Counter> subscriber;
-  if (subscribe) {
-    subscriber = std::make_unique<Counter>(broker->port(), "iotwins/+/telemetry");
-    if (!subscriber->subscribed()) return r;
-  }
-  std::vector<std::unique_ptr<Publisher>> pubs;
-  for (int p = 0; p < kPublishers; ++p) {
-    pubs.push_back(std::make_unique<Publisher>("bench-dev-" + std::to_string(p), broker->port(),
-                                               kWindow, /*clean_session=*/true));
-    if (!pubs.back()->connected()) return r;
-  }
-  std::vector<std::string> payloads;
-  for (uint64_t i = 1; i <= 1000; ++i) payloads.push_back(telemetry_payload(i));
-  auto start = Clock::now();
-  std::vector<std::thread> threads;
-  std::atomic<bool> failed{false};
-  for (int p = 0; p < kPublishers; ++p) {
-    threads.emplace_back([&, p] {
-      std::string topic = "iotwins/pump-" + std::to_string(p) + "/telemetry";
-      for (uint64_t i = 1; i <= per_publisher; ++i) {
-        if (!pubs[p]->publish(topic, payloads[i % payloads.size()], i)) {
-          failed = true;
-          return;
-        }
-      }
-      if (!pubs[p]->wait_all_acked(120s)) failed = true;
-    });
-  }
-  for (auto& t : threads) t.join();
-  double acked_s = std::chrono::duration<double>(Clock::now() - start).count();
-  uint64_t total = per_publisher * kPublishers;
-  r.acked_per_s = total / acked_s;
-  if (subscriber) {
-    if (!eventually([&] { return subscriber->count() >= total; }, 120s)) failed = true;
-    double delivered_s = std::chrono::duration<double>(Clock::now() - start).count();
-    r.delivered_per_s = total / delivered_s;
-  }
-  pubs.clear();
-  subscriber.reset();
-  broker->kill9();
-  if (!plugin_fsync.empty()) {
-    auto tail = wal::TailReader::open(PosixFileSystem::instance(), spool, 1);
-    if (!tail) return r;
-    while (true) {
-      auto rec = (*tail)->next();
-      if (!rec || !*rec) break;
-      ++r.spooled;
-    }
-    if (r.spooled < total) failed = true;
-  }
-  r.ok = !failed;
-  return r;
-}
-
-// The run with the median `field`; not ok if any run failed.
-RunResult median(std::vector<RunResult> runs, double RunResult::*field) {
-  bool ok = true;
-  for (const auto& r : runs) ok = ok && r.ok;
-  std::sort(runs.begin(), runs.end(),
-            [&](const RunResult& a, const RunResult& b) { return a.*field < b.*field; });
-  RunResult m = runs[runs.size() / 2];
-  m.ok = ok;
-  return m;
-}
-
-}  // namespace
+using namespace iotwins::bench;
+using iotwins::dataplane::testing::telemetry_payload;
 
 int main(int argc, char** argv) {
   if (argc < 2) {
@@ -134,14 +32,14 @@ int main(int argc, char** argv) {
   int reps = quick ? 1 : 3;
   std::vector<RunResult> anchors, bares, periodics;
   for (int r = 0; r < reps; ++r) {
-    anchors.push_back(run(dir, "", n_fast, true));
-    bares.push_back(run(dir, "", n_fast, false));
-    periodics.push_back(run(dir, "periodic", n_fast, false));
+    anchors.push_back(run_broker(dir, "", n_fast, true));
+    bares.push_back(run_broker(dir, "", n_fast, false));
+    periodics.push_back(run_broker(dir, "periodic", n_fast, false));
   }
   RunResult anchor = median(anchors, &RunResult::delivered_per_s);
   RunResult bare = median(bares, &RunResult::acked_per_s);
   RunResult periodic = median(periodics, &RunResult::acked_per_s);
-  RunResult always = run(dir, "always", n_always, false);
+  RunResult always = run_broker(dir, "always", n_always, false);
   std::filesystem::remove_all(dir);
   bool all_ok = anchor.ok && bare.ok && periodic.ok && always.ok;
   if (!all_ok) {
