@@ -61,6 +61,23 @@ std::string series_prefix(const tsdb::SeriesKey& key, Format f) {
   return s;
 }
 
+// Ends a sample or bucket row; false when the client has gone.
+bool close_row(Output& out, Format f) {
+  out.buf() += f == Format::json ? "}" : f == Format::ndjson ? "}\n" : "\n";
+  return out.maybe_flush();
+}
+
+// Ends the document: the open series/group and the array (JSON), or the NDJSON marker.
+void close_result(Output& out, Format f, bool group_open, bool truncated) {
+  std::string& b = out.buf();
+  if (f == Format::json) {
+    if (group_open) b += "]}";
+    b += std::string("],\"truncated\":") + (truncated ? "true" : "false") + "}\n";
+  } else if (f == Format::ndjson && truncated) {
+    b += "{\"truncated\":true}\n";
+  }
+}
+
 }  // namespace
 
 void append_value(std::string& out, double v, bool json) {
@@ -137,8 +154,7 @@ bool RawWriter::samples(const tsdb::SeriesKey& key, std::span<const tsdb::Sample
     append_time(b, s.ts, json);
     b += json ? ",\"value\":" : ",";
     append_value(b, s.value, json);
-    b += q_.format == Format::json ? "}" : q_.format == Format::ndjson ? "}\n" : "\n";
-    if (!out_.maybe_flush()) {
+    if (!close_row(out_, q_.format)) {
       gone_ = true;
       return false;
     }
@@ -146,15 +162,7 @@ bool RawWriter::samples(const tsdb::SeriesKey& key, std::span<const tsdb::Sample
   return true;
 }
 
-void RawWriter::end() {
-  std::string& b = out_.buf();
-  if (q_.format == Format::json) {
-    if (current_) b += "]}";
-    b += std::string("],\"truncated\":") + (truncated_ ? "true" : "false") + "}\n";
-  } else if (q_.format == Format::ndjson && truncated_) {
-    b += "{\"truncated\":true}\n";
-  }
-}
+void RawWriter::end() { close_result(out_, q_.format, current_.has_value(), truncated_); }
 
 void AggWriter::begin() {
   std::string& b = out_.buf();
@@ -238,22 +246,13 @@ bool AggWriter::row(const tsdb::AggregateRow& row) {
     }
     append_value(b, row.values[i], json);
   }
-  b += q_.format == Format::json ? "}" : q_.format == Format::ndjson ? "}\n" : "\n";
-  if (!out_.maybe_flush()) {
+  if (!close_row(out_, q_.format)) {
     gone_ = true;
     return false;
   }
   return true;
 }
 
-void AggWriter::end() {
-  std::string& b = out_.buf();
-  if (q_.format == Format::json) {
-    if (current_) b += "]}";
-    b += std::string("],\"truncated\":") + (truncated_ ? "true" : "false") + "}\n";
-  } else if (q_.format == Format::ndjson && truncated_) {
-    b += "{\"truncated\":true}\n";
-  }
-}
+void AggWriter::end() { close_result(out_, q_.format, current_.has_value(), truncated_); }
 
 }  // namespace iotwins::api::series

@@ -8,11 +8,13 @@
 
 #include "api/http_client.h"
 #include "api/http_server.h"
+#include "local_server.h"
 #include "raw_socket.h"
 
 namespace iotwins::api {
 namespace {
 
+using testing_support::LocalServer;
 using testing_support::RawSocket;
 
 constexpr size_t kPiece = 64 * 1024;
@@ -67,24 +69,18 @@ class StreamTest : public ::testing::Test {
       return res;
     });
     ServerOptions o;
-    o.listen = "127.0.0.1:0";
     o.worker_threads = 2;
     o.shutdown_grace = std::chrono::milliseconds(200);
-    auto s = HttpServer::start(o, router_);
-    ASSERT_TRUE(s) << s.error().to_string();
-    server_ = std::move(*s);
-    url_ = "http://" + server_->address();
+    local_ = LocalServer::start(router_, o);
+    ASSERT_TRUE(local_.server);
+    server_ = local_.server.get();
   }
 
-  std::unique_ptr<HttpClient> client() {
-    auto c = HttpClient::create(url_);
-    EXPECT_TRUE(c);
-    return std::move(*c);
-  }
+  std::unique_ptr<HttpClient> client() { return local_.client(); }
 
   Router router_;
-  std::unique_ptr<HttpServer> server_;
-  std::string url_;
+  LocalServer local_;
+  HttpServer* server_ = nullptr;
   std::atomic<size_t> pieces_{0};
   std::atomic<bool> producer_done_{false};
 };
