@@ -116,7 +116,8 @@ struct Partition {
   uint64_t rss_small = 0, rss_big = 0;
   double ingest_records_per_s = 0;     // into the agent's buffer while cut (backlog growth)
   double reconnect_s = 0;              // heal → first record at the server (forwarder's backoff)
-  double drain_records_per_s = 0;      // first record at the server → whole backlog there
+  double drain_records_per_s = 0;      // first record at the server → whole backlog in its store
+  double forward_records_per_s = 0;    // first record at the server → agent's backlog empty
   uint64_t server_messages_while_cut = 0;
   bool ok = false;
 };
@@ -155,8 +156,19 @@ Partition partition(const std::string& binary, const std::string& dir, uint64_t 
   r.reconnect_s = seconds_since(healed);
   auto first = Clock::now();
   uint64_t at_first = server_messages(s);
-  ok = ok && poll_until([&] { return server_messages(s) >= total; }, 900s, 50ms);
+  // The agent's backlog empties when the server's receiver acknowledged everything (durable in
+  // its ingest log); the count reaches the total when its applier wrote everything to the store.
+  double forwarded_s = 0;
+  ok = ok && poll_until([&] {
+    if (forwarded_s == 0) {
+      auto b = s.backlog("edge");
+      if (b && *b == 0) forwarded_s = seconds_since(first);
+    }
+    return server_messages(s) >= total;
+  }, 900s, 50ms);
   r.drain_records_per_s = (total - at_first) * kSamplesPerMessage / seconds_since(first);
+  if (forwarded_s == 0) forwarded_s = seconds_since(first);  // emptied within the last poll
+  r.forward_records_per_s = (total - at_first) * kSamplesPerMessage / forwarded_s;
   r.ok = ok && server_messages(s) == total && r.server_messages_while_cut == 0;
   if (!r.ok) std::fprintf(stderr, "partition: %llu of %llu at the server\n%s\n", (unsigned long long)server_messages(s),
                           (unsigned long long)total, (*agent)->daemon().log_tail().c_str());
@@ -214,6 +226,7 @@ int main(int argc, char** argv) {
       "\"always_durable_samples_per_s\": %.0f, \"always_vs_anchor\": %.3f, "
       "\"partition_ingest_records_per_s\": %.0f, \"partition_reconnect_s\": %.2f, "
       "\"partition_drain_records_per_s\": %.0f, \"drain_vs_ingest\": %.2f, "
+      "\"partition_forward_records_per_s\": %.0f, "
       "\"rss_records_small\": %llu, \"rss_small_mib\": %.1f, \"rss_records_big\": %llu, \"rss_big_mib\": %.1f, "
       "\"rss_big_vs_small\": %.2f, \"quick\": %s, \"ok\": %s}\n",
       reps, kPublishers, kWindow, payload(500).size(), kSamplesPerMessage,
@@ -222,7 +235,8 @@ int main(int argc, char** argv) {
       periodic.durable_msgs_per_s / base, (unsigned long long)(n_always * kPublishers), always.acked_msgs_per_s,
       always.durable_msgs_per_s, always.durable_msgs_per_s * kSamplesPerMessage, always.durable_msgs_per_s / base,
       part.ingest_records_per_s, part.reconnect_s, part.drain_records_per_s,
-      part.drain_records_per_s / part.ingest_records_per_s, (unsigned long long)part.small_records,
+      part.drain_records_per_s / part.ingest_records_per_s, part.forward_records_per_s,
+      (unsigned long long)part.small_records,
       part.rss_small / mib, (unsigned long long)part.big_records, part.rss_big / mib,
       part.rss_small ? static_cast<double>(part.rss_big) / part.rss_small : 0.0, quick ? "true" : "false",
       ok ? "true" : "false");

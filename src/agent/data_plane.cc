@@ -190,7 +190,10 @@ Status DataPlane::set_node_id(const std::string& node_id) {
     clients.push_back(std::shared_ptr<api::HttpClient>(std::move(c)));
   }
   size_t next = 0;
-  impl_->buffer->start({.max_records = 8192, .linger = std::chrono::milliseconds(20)},
+  // One batch is in flight at a time, so a backlog drains at batch size / round trip: 65536
+  // records (as the server's applier; max_bytes still caps a run at 4 MiB) drained 2x faster
+  // than 8192 in bench/run dataplane.
+  impl_->buffer->start({.max_records = 65536, .linger = std::chrono::milliseconds(20)},
                        [&](dataplane::Stream& s) {
                          return dataplane::forward_sink(node_id, s.options().name,
                                                         http_sender(clients[next++ % clients.size()]));
