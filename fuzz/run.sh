@@ -15,6 +15,7 @@ work_dir="${WORK_DIR:-/tmp/iotwins-fuzz}"
 targets="
 fuzz_telemetry|telemetry|corpus|telemetry.dict|4096
 fuzz_batch_frame|batch_frame|corpus|-|65536
+fuzz_object_chunk|object_chunk|corpus|-|4096
 fuzz_tsdb_chunk|tsdb_chunk|corpus|-|8192
 fuzz_twin_query|twin_query|corpus_query|query.dict|1024
 fuzz_twin_update|twin_query|corpus_update|-|8192
