@@ -2,7 +2,9 @@
 # Runs one libFuzzer target for a bounded time on one core, from its committed seed corpus.
 #   fuzz/run.sh NAME [SECONDS=120]        e.g. fuzz/run.sh fuzz_telemetry 600
 #   fuzz/run.sh --list                    the targets and their corpus/dictionary
-# Environment: BUILD_DIR (default build-fuzz), WORK_DIR (default /tmp/iotwins-fuzz): new inputs
+# Environment: BUILD_DIR (default build-fuzz), WORK_DIR (default /tmp/iotwins-fuzz), UNIT_TIMEOUT
+# (seconds one input may take, default 10; raise it on a loaded machine, where a starved
+# process can exceed it without any slow input): new inputs
 # go to WORK_DIR/NAME/corpus so the committed corpus stays small; crashes to WORK_DIR/NAME/.
 # Prints libFuzzer's final line (cov, ft, corp, exec/s) and final stats.
 set -euo pipefail
@@ -65,7 +67,7 @@ out="$work_dir/$name"
 mkdir -p "$out/corpus"
 # One process is one core; -jobs=1 would only add a supervisor and move the log to ./fuzz-0.log.
 args=(-max_total_time="$seconds" -rss_limit_mb=2048 -max_len="$max_len"
-      -timeout=10 -print_final_stats=1 -artifact_prefix="$out/")
+      -timeout="${UNIT_TIMEOUT:-10}" -print_final_stats=1 -artifact_prefix="$out/")
 [[ "$dict" != "-" ]] && args+=(-dict="$here/$dir/$dict")
 # A crash ends the run with a non-zero status; the artifact path is in the log.
 set +e

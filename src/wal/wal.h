@@ -152,6 +152,9 @@ class Wal {
     std::string path;
     uint64_t bytes;
   };
+  // Frames of the batch being written, reused by whoever leads the next batch (leader only).
+  std::string leader_frames_;
+  static constexpr size_t kKeepLeaderBuffer = 64u << 20;
   struct Writer;
 
   Wal(FileSystem& fs, std::string dir, WalOptions options);

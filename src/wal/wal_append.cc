@@ -109,7 +109,11 @@ void Wal::lead_batch(std::unique_lock<std::mutex>& lock) {
   uint64_t first_seq = next_seq_;
   lock.unlock();
 
-  std::string frames;
+  // The leader's buffer is kept between batches (only one leader runs at a time): a fresh
+  // multi-megabyte buffer per batch costs its page faults again every time.
+  std::string& frames = leader_frames_;
+  frames.clear();
+  if (frames.capacity() > kKeepLeaderBuffer && bytes <= kKeepLeaderBuffer) frames.shrink_to_fit();
   frames.reserve(bytes);
   int64_t ts = clock_.now_ns();
   uint64_t seq = first_seq;
