@@ -83,10 +83,13 @@ class Up {
     step = Clock::now();
     auto& edge = add("agent-edge", {"agent", "--level", "edge", "--server", url_, "--data-dir",
                                     join_path(data_dir_, "agent-edge"), "--name", "edge-1",
-                                    "--heartbeat-interval", "2s", "--log-level", config_.str("log-level")});
+                                    "--heartbeat-interval", "2s", "--mqtt-port", std::to_string(config_.integer("mqtt-port")),
+                                    "--log-level", config_.str("log-level")});
     if (auto st = start(edge); !st) return fail(st.error().message());
     if (auto st = wait_for_nodes(1); !st) return fail(st.error().message());
     std::printf("  ✓ edge agent      registered and ready        %5.1fs\n", since(step));
+    std::printf("  ✓ edge broker     mqtt://127.0.0.1:%-13lld durable spool before PUBACK\n",
+                static_cast<long long>(config_.integer("mqtt-port")));
 
     summary(since(t0));
     int code = supervise();
@@ -165,7 +168,10 @@ class Up {
     std::printf("\n  Try next (in another terminal)\n");
     std::printf("    build/bin/iotwins nodes --server %s\n", url_.c_str());
     std::printf("    build/bin/iotwins nodes show <ID> --server %s\n", url_.c_str());
-    std::printf("    curl %s/api/v1/version\n", url_.c_str());
+    std::printf("    mosquitto_pub -p %lld -q 1 -t iotwins/pump-1/telemetry -m '{\"temp\":21.5,\"rpm\":1450}'\n",
+                static_cast<long long>(config_.integer("mqtt-port")));
+    std::printf("    build/bin/iotwins series query --twin pump-1 --agg count,mean --server %s\n", url_.c_str());
+    std::printf("    curl %s/api/v1/events\n", url_.c_str());
     std::printf("    curl %s/metrics\n", url_.c_str());
     std::printf("    build/bin/iotwins --help\n");
     std::printf("\n  Ctrl-C stops everything.\n");
@@ -216,6 +222,8 @@ int run_up(std::span<const std::string> args) {
   spec.add_common();
   spec.add({.name = "data-dir", .default_value = "./iotwins-data", .help = "where every component keeps its state and logs"});
   spec.add({.name = "listen", .default_value = "127.0.0.1:8470", .help = "the server's address"});
+  spec.add({.name = "mqtt-port", .type = ConfigType::integer, .default_value = "1883",
+            .help = "port of the edge agent's MQTT broker, where devices publish", .min = 1, .max = 65535});
   spec.add({.name = "fresh", .type = ConfigType::boolean, .default_value = "false", .help = "delete the data dir first"});
   Parsed p = parse_or_exit(spec, args);
   if (p.exit_code >= 0) return p.exit_code;
