@@ -13,6 +13,8 @@
 #include "dataplane/node_buffer.h"
 #include "dataplane/objects/intake.h"
 #include "dataplane/spool_ingest.h"
+#include "dataplane/spool_record.h"
+#include "wal/wal.h"
 
 namespace iotwins::agent {
 namespace {
@@ -68,6 +70,9 @@ void add_data_plane_options(ConfigSpec& spec) {
   spec.add({.name = "objects-max", .type = ConfigType::size, .default_value = "4GiB",
             .help = "limit of the objects stream (file pieces on their way up; policy reject: "
                     "`iotwins objects put` waits and retries when it is full)"});
+  spec.add({.name = "buffer-max-age", .type = ConfigType::duration, .default_value = "0s",
+            .help = "records older than this are dropped (counted) from the buffer even if not forwarded; "
+                    "0s keeps them until forwarded"});
   spec.add({.name = "buffer-policy", .type = ConfigType::choice, .default_value = "reject",
             .help = "when a stream is full: reject new data (the sender keeps it) or drop_oldest",
             .choices = {"reject", "drop_oldest"}});
@@ -79,6 +84,8 @@ struct DataPlane::Impl {
   api::ClientOptions client_options;
   std::unique_ptr<dataplane::NodeBuffer> buffer;
   std::unique_ptr<ManagedBroker> broker;
+  std::unique_ptr<wal::Wal> own_spool;         // with an external broker
+  std::unique_ptr<MqttClient> subscriber;      // with an external broker
   std::string mqtt_url;
   std::unique_ptr<MqttClient> mqtt;
   std::unique_ptr<dataplane::SpoolIngest> ingest;
@@ -106,7 +113,8 @@ Result<std::unique_ptr<DataPlane>> DataPlane::start(const Config& config, const 
   dataplane::NodeBufferOptions bo;
   bo.dir = join_path(data_dir, "buffer");
   for (auto name : {dataplane::kTelemetryStream, dataplane::kEventsStream}) {
-    bo.streams.push_back({.name = std::string(name), .policy = policy, .max_bytes = config.size("buffer-max")});
+    bo.streams.push_back({.name = std::string(name), .policy = policy, .max_bytes = config.size("buffer-max"),
+                          .max_age = config.duration("buffer-max-age")});
   }
   // Files never drop silently: a full objects stream refuses chunks and the client retries.
   bo.streams.push_back({.name = std::string(dataplane::kObjectsStream), .max_bytes = config.size("objects-max")});
@@ -136,9 +144,31 @@ Result<std::unique_ptr<DataPlane>> DataPlane::start(const Config& config, const 
     }
     IOT_ASSIGN(impl->broker, ManagedBroker::start(b));
     impl->mqtt_url = impl->broker->url();
+  } else if (mqtt.starts_with("mqtt://") || mqtt.starts_with("mqtts://")) {
+    // An existing broker: subscribe to the device topics with a persistent session and spool
+    // what arrives. Weaker than the plugin: the library acknowledges a message before the
+    // append (docs/dataplane.md).
+    IOT_ASSIGN(impl->own_spool, wal::Wal::open(fs, spool_dir, {.fsync = wal::FsyncPolicy::periodic}));
+    impl->mqtt_url = mqtt;
+    wal::Wal* spool = impl->own_spool.get();
+    MqttClient::Subscription sub;
+    sub.filters = {"iotwins/+/telemetry", "iotwins/+/reported", "iotwins/+/events/#"};
+    sub.on_message = [spool](std::string_view topic, std::string_view payload, int qos, bool retain) {
+      std::string rec;
+      dataplane::SpoolRecord r{SystemClock::instance().now_ns(), static_cast<uint8_t>(qos), retain, "", topic, payload};
+      if (auto st = dataplane::encode_spool_record(r, rec); !st) return;
+      if (auto seq = spool->append(rec); !seq) {
+        logger().error("spooling a message from the external broker: {}", seq.error().message());
+      }
+    };
+    IOT_ASSIGN(impl->subscriber,
+               MqttClient::connect(mqtt, "iotwins-agent-" + std::to_string(std::hash<std::string>{}(data_dir) % 1000000007),
+                                   std::move(sub),
+                                   mqtt.starts_with("mqtts://") ? (config.str("ca-file").empty() ? "system" : config.str("ca-file"))
+                                                                : ""));
   } else if (mqtt != "none") {
     return make_error(Errc::invalid_argument,
-                      "--mqtt " + mqtt + ": an external broker is not supported yet; use managed or none");
+                      "--mqtt " + mqtt + ": expected managed, none, or mqtt://host:port (mqtts:// for TLS)");
   }
   if (!impl->mqtt_url.empty()) {
     auto client = MqttClient::connect(impl->mqtt_url, "iotwins-agent-" + std::to_string(::getpid()));
@@ -205,6 +235,7 @@ Status DataPlane::set_node_id(const std::string& node_id) {
 
 void DataPlane::stop() {
   if (!impl_) return;
+  impl_->subscriber.reset();
   if (impl_->ingest) impl_->ingest->stop();
   if (impl_->http) impl_->http->stop();
   impl_->buffer->stop();
@@ -230,11 +261,15 @@ void DataPlane::fill_kpis(model::NodeKpis& kpis) {
     if (r.consumer.consecutive_failures > 0) b.last_error = r.consumer.last_error;
     kpis.buffers.push_back(std::move(b));
   }
+  if (impl_->own_spool) {
+    // What the ingest stage acknowledged may go (with the managed broker the plugin does this).
+    if (auto n = impl_->own_spool->load_external_offsets(); !n) logger().warn("{}", n.error().message());
+  }
   if (impl_->ingest) {
     auto s = impl_->ingest->stats();
     model::IngestKpis i;
     i.broker_url = impl_->mqtt_url;
-    i.broker_running = impl_->broker && impl_->broker->running();
+    i.broker_running = impl_->broker ? impl_->broker->running() : impl_->subscriber != nullptr;
     i.broker_restarts = impl_->broker ? impl_->broker->restarts() : 0;
     i.messages = s.messages;
     i.samples = s.samples;

@@ -14,7 +14,23 @@ void init_library() {
 
 }  // namespace
 
-Result<std::unique_ptr<MqttClient>> MqttClient::connect(const std::string& url, const std::string& client_id) {
+void MqttClient::on_connect(mosquitto* m, void* self, int rc) {
+  auto* c = static_cast<MqttClient*>(self);
+  if (rc != 0 || !c->sub_) return;
+  for (const auto& f : c->sub_->filters) mosquitto_subscribe(m, nullptr, f.c_str(), 1);
+}
+
+void MqttClient::on_message(mosquitto*, void* self, const mosquitto_message* msg) {
+  auto* c = static_cast<MqttClient*>(self);
+  if (!c->sub_ || !msg || !msg->topic) return;
+  c->sub_->on_message(msg->topic,
+                      std::string_view(static_cast<const char*>(msg->payload), static_cast<size_t>(msg->payloadlen)),
+                      msg->qos, msg->retain);
+}
+
+Result<std::unique_ptr<MqttClient>> MqttClient::connect(const std::string& url, const std::string& client_id,
+                                                        std::optional<Subscription> subscription,
+                                                        const std::string& ca_file) {
   init_library();
   std::string rest = url;
   bool tls = rest.starts_with("mqtts://");
@@ -30,15 +46,25 @@ Result<std::unique_ptr<MqttClient>> MqttClient::connect(const std::string& url, 
     return make_error(Errc::invalid_argument, "MQTT URL '" + url + "' has a bad port");
   }
   std::unique_ptr<MqttClient> c(new MqttClient());
-  c->mosq_ = mosquitto_new(client_id.c_str(), true, nullptr);
+  c->sub_ = std::move(subscription);
+  c->mosq_ = mosquitto_new(client_id.c_str(), !c->sub_.has_value(), c.get());
   if (!c->mosq_) return make_error(Errc::internal, "mosquitto_new failed");
   mosquitto_reconnect_delay_set(c->mosq_, 1, 10, true);
-  if (tls) {
+  mosquitto_connect_callback_set(c->mosq_, &MqttClient::on_connect);
+  mosquitto_message_callback_set(c->mosq_, &MqttClient::on_message);
+  if (tls && ca_file.empty()) {
     // The agent's own broker on loopback, whose certificate it configured itself: encrypted,
     // not verified (devices verify it against their CA).
     mosquitto_tls_set(c->mosq_, nullptr, "/etc/ssl/certs", nullptr, nullptr, nullptr);
     mosquitto_tls_opts_set(c->mosq_, 0, nullptr, nullptr);
     mosquitto_tls_insecure_set(c->mosq_, true);
+  } else if (tls) {
+    bool system = ca_file == "system";
+    int rc = mosquitto_tls_set(c->mosq_, system ? nullptr : ca_file.c_str(), system ? "/etc/ssl/certs" : nullptr,
+                               nullptr, nullptr, nullptr);
+    if (rc != MOSQ_ERR_SUCCESS) {
+      return make_error(Errc::invalid_argument, "MQTT TLS with CA " + ca_file + ": " + mosquitto_strerror(rc));
+    }
   }
   int rc = mosquitto_connect_async(c->mosq_, host.c_str(), port, 30);
   if (rc != MOSQ_ERR_SUCCESS) {

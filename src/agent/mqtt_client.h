@@ -1,14 +1,19 @@
 // MqttClient: a small libmosquitto client the agent uses to publish on its broker (error
-// reports on iotwins/<twin>/errors, desired-state deltas) — reconnecting on its own.
+// reports on iotwins/<twin>/errors, desired-state deltas) and, with an external broker, to
+// subscribe to the device topics — reconnecting on its own.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 
 struct mosquitto;
+struct mosquitto_message;
 
 namespace iotwins::agent {
 
@@ -16,13 +21,30 @@ class MqttClient {
  public:
   // url: mqtt://host:port. Connects in the background; publish() before the connection is up
   // queues QoS 1 messages in the library.
-  static Result<std::unique_ptr<MqttClient>> connect(const std::string& url, const std::string& client_id);
+  // Messages arrive on the library's network thread, in order.
+  using OnMessage = std::function<void(std::string_view topic, std::string_view payload, int qos, bool retain)>;
+  struct Subscription {
+    std::vector<std::string> filters;
+    OnMessage on_message;
+  };
+  // With a subscription the session is persistent (clean_session false): QoS 1 messages for
+  // the agent are queued by the broker while it is away, and the filters are subscribed again
+  // on every (re)connect.
+  // mqtts:// with an empty ca_file: encrypted, not verified — only for the agent's own broker on
+  // loopback, whose certificate it configured itself. Otherwise the broker is verified against
+  // ca_file (or the system CAs when ca_file is "system").
+  static Result<std::unique_ptr<MqttClient>> connect(const std::string& url, const std::string& client_id,
+                                                     std::optional<Subscription> subscription = std::nullopt,
+                                                     const std::string& ca_file = "");
   ~MqttClient();
   Status publish(const std::string& topic, std::string_view payload, int qos = 0, bool retain = false);
 
  private:
   MqttClient() = default;
+  static void on_connect(mosquitto*, void* self, int rc);
+  static void on_message(mosquitto*, void* self, const struct mosquitto_message* msg);
   mosquitto* mosq_ = nullptr;
+  std::optional<Subscription> sub_;
 };
 
 }  // namespace iotwins::agent

@@ -1,5 +1,6 @@
 #include "dataplane/node_buffer.h"
 
+#include "core/log.h"
 #include "core/metrics.h"
 #include "dataplane/objects/chunk.h"
 
@@ -97,6 +98,10 @@ void NodeBuffer::metrics_loop() {
     last_t = now;
     std::vector<double> in(streams_.size()), out(streams_.size());
     for (size_t i = 0; i < streams_.size(); ++i) {
+      // The age limit applies also while nothing new arrives.
+      if (auto dropped = streams_[i]->enforce_age(); !dropped) {
+        log::get("dataplane").warn("{}", dropped.error().message());
+      }
       auto st = streams_[i]->stats();
       uint64_t delivered = i < consumers_.size() ? consumers_[i]->stats().delivered_records : 0;
       in[i] = dt > 0 ? (st.appended - last_in[i]) / dt : 0;

@@ -277,5 +277,55 @@ TEST_F(DataPlaneTest, KillingTheServerDuringIngestLosesNothing) {
   expect_exactly_once(server.url(), "mixer-2", 6000);
 }
 
+TEST_F(DataPlaneTest, AnExternalBrokerGivenByUrlIsSubscribed) {
+  ServerDaemon server(dir_);
+  server.start();
+  std::filesystem::create_directories(dir_ + "/external-broker");
+  auto broker = mq::Broker::start({.dir = dir_ + "/external-broker"});
+  ASSERT_TRUE(broker) << broker.error().message();
+  std::string url = "mqtt://127.0.0.1:" + std::to_string(broker->port());
+  Daemon edge("edge", {"agent", "--server", server.url(), "--data-dir", dir_ + "/edge", "--name", "edge",
+                       "--heartbeat-interval", "300ms", "--mqtt", url},
+              dir_);
+  edge.start();
+  mq::Publisher pub("feeder-4", broker->port(), 50);
+  ASSERT_TRUE(pub.connected());
+  // The agent subscribes once connected: probe until its first message arrives.
+  uint64_t probes = 0;
+  ASSERT_TRUE(eventually([&] {
+    (void)pub.publish("iotwins/probe/telemetry", "{\"x\":1}", 1'000'000 + probes++);
+    auto c = api::HttpClient::create(server.url());
+    auto r = (*c)->request(api::Method::GET, "/api/v1/series?twin=probe");
+    return r && r->status == 200 && json::parse(r->body)["count"] == 1;
+  }, 30s)) << edge.log();
+  publish_all(pub, "feeder-4", base_ms_, 0, 500);
+  expect_exactly_once(server.url(), "feeder-4", 500);
+}
+
+TEST_F(DataPlaneTest, TheAgentRestartsItsBrokerWhenItDies) {
+  ServerDaemon server(dir_);
+  server.start();
+  Agent edge = agent("edge", "edge", server.url(), "");
+  mq::Publisher pub("kiln-5", edge.mqtt_port, 50, /*clean_session=*/false);
+  ASSERT_TRUE(pub.connected());
+  publish_all(pub, "kiln-5", base_ms_, 0, 300);
+  std::string log = edge.daemon->log();
+  size_t at = log.find("(pid ");
+  ASSERT_NE(at, std::string::npos) << log;
+  int pid = std::stoi(log.substr(at + 5));
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  ASSERT_TRUE(eventually([&] { return edge.daemon->log().find("mosquitto restarted") != std::string::npos; }, 30s))
+      << edge.daemon->log();
+  publish_all(pub, "kiln-5", base_ms_, 300, 600);
+  expect_exactly_once(server.url(), "kiln-5", 600);
+  EXPECT_TRUE(eventually([&] {
+    json nodes = server.get("/api/v1/nodes");
+    for (const auto& n : nodes["items"]) {
+      if (!n["kpis"].is_null() && n["kpis"].contains("ingest")) return n["kpis"]["ingest"]["broker_restarts"] == 1;
+    }
+    return false;
+  }));
+}
+
 }  // namespace
 }  // namespace iotwins::e2e
