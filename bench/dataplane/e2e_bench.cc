@@ -194,9 +194,9 @@ int main(int argc, char** argv) {
   }
   std::string binary = argv[1], dir = argv[2];
   bool quick = argc > 3 && std::string(argv[3]) == "--quick";
-  uint64_t n_anchor = quick ? 10000 : 100000;  // messages per publisher
-  uint64_t n_periodic = quick ? 10000 : 100000;
-  uint64_t n_always = quick ? 300 : 2500;
+  uint64_t n_anchor = quick ? 5000 : 100000;  // messages per publisher
+  uint64_t n_periodic = quick ? 5000 : 100000;
+  uint64_t n_always = quick ? 200 : 2500;
   uint64_t small = 100'000, big = quick ? 1'000'000 : 10'000'000;  // buffered records (samples)
   int reps = quick ? 1 : 3;
   // Shared machine: anchor and the periodic run alternate, medians reported.

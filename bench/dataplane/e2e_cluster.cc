@@ -5,9 +5,9 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
+#include "core/fs.h"
 #include "mqtt_harness.h"
 
 namespace iotwins::bench {
@@ -17,11 +17,10 @@ using nlohmann::json;
 
 namespace {
 
+// "" when missing (not written yet).
 std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  auto text = PosixFileSystem::instance().read_file(path);
+  return text ? *text : std::string();
 }
 
 std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
