@@ -14,12 +14,13 @@
 
 #include "core/process.h"
 #include "core/result.h"
+#include "testing/net.h"
 
 struct mosquitto;
 
 namespace iotwins::dataplane::testing {
 
-int free_port();
+using ::iotwins::testing::free_port;
 
 // Telemetry payload i of a simulated device: ~140 bytes of JSON with 10 numbers, the first
 // being "seq":i.

@@ -46,12 +46,6 @@ bool port_open(int port) {
   return ok;
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 class DataPlaneTest : public ::testing::Test {
  protected:
@@ -66,7 +60,7 @@ class DataPlaneTest : public ::testing::Test {
     std::vector<std::string> args;
     std::string data_dir;
     int mqtt_port = 0;
-    std::string ingest_url() const { return slurp(data_dir + "/agent.url"); }
+    std::string ingest_url() const { return read_trimmed(data_dir + "/agent.url"); }
   };
 
   Agent agent(const std::string& name, const std::string& level, const std::string& server_url,
@@ -81,7 +75,7 @@ class DataPlaneTest : public ::testing::Test {
     std::filesystem::remove(a.data_dir + "/agent.url");
     a.daemon = std::make_unique<Daemon>(name, a.args, dir_);
     a.daemon->start();
-    EXPECT_TRUE(eventually([&] { return !slurp(a.data_dir + "/agent.url").empty(); })) << a.daemon->log();
+    EXPECT_TRUE(eventually([&] { return !read_trimmed(a.data_dir + "/agent.url").empty(); })) << a.daemon->log();
     return a;
   }
 

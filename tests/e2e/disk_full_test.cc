@@ -20,12 +20,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 namespace mq = dataplane::testing;
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  while (!s.empty() && s.back() == '\n') s.pop_back();
-  return s;
-}
 
 TEST(DiskFullTest, TheEdgeRefusesWhatItCannotStoreAndRecoversWhenSpaceReturns) {
   std::string dir = temp_dir("DiskFullTest");
@@ -45,7 +39,7 @@ TEST(DiskFullTest, TheEdgeRefusesWhatItCannotStoreAndRecoversWhenSpaceReturns) {
   ASSERT_TRUE(agent) << agent.error().message();
   // The agent's view of its data dir (its own mount namespace).
   std::string inside = "/proc/" + std::to_string(agent->pid()) + "/root" + data;
-  ASSERT_TRUE(eventually([&] { return !slurp(inside + "/agent.url").empty(); })) << slurp(dir + "/edge.log");
+  ASSERT_TRUE(eventually([&] { return !read_trimmed(inside + "/agent.url").empty(); })) << read_trimmed(dir + "/edge.log");
 
   // Fill the disk but ~1 MiB.
   {
@@ -79,9 +73,9 @@ TEST(DiskFullTest, TheEdgeRefusesWhatItCannotStoreAndRecoversWhenSpaceReturns) {
   // Still alive, and it says why.
   EXPECT_TRUE(agent->running());
   EXPECT_TRUE(eventually([&] {
-    std::string logs = slurp(dir + "/edge.log") + slurp(inside + "/broker/mosquitto.log");
+    std::string logs = read_trimmed(dir + "/edge.log") + read_trimmed(inside + "/broker/mosquitto.log");
     return logs.find("No space left on device") != std::string::npos;
-  })) << slurp(dir + "/edge.log");
+  })) << read_trimmed(dir + "/edge.log");
 
   // Space returns: everything retried and everything acknowledged arrives once.
   std::filesystem::remove(inside + "/ballast");
@@ -95,13 +89,13 @@ TEST(DiskFullTest, TheEdgeRefusesWhatItCannotStoreAndRecoversWhenSpaceReturns) {
     return j.is_object() && !j["groups"].empty() ? j["groups"][0]["buckets"][0][agg].get<double>() : -1.0;
   };
   ASSERT_TRUE(eventually([&] { return query("count") >= static_cast<double>(n); }, 60s))
-      << query("count") << " of " << n << "\n" << slurp(dir + "/edge.log");
+      << query("count") << " of " << n << "\n" << read_trimmed(dir + "/edge.log");
   EXPECT_EQ(query("count"), static_cast<double>(n));
   EXPECT_EQ(query("sum"), static_cast<double>(n) * static_cast<double>(n - 1) / 2);
   (void)agent->signal(SIGTERM);
   auto st = agent->wait_for(20s);
   ASSERT_TRUE(st);
-  EXPECT_EQ(st->code, 0) << slurp(dir + "/edge.log");
+  EXPECT_EQ(st->code, 0) << read_trimmed(dir + "/edge.log");
 }
 
 }  // namespace

@@ -16,12 +16,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  while (!s.empty() && s.back() == '\n') s.pop_back();
-  return s;
-}
 
 class ExternalStoreTest : public ::testing::TestWithParam<std::string> {};
 
@@ -41,7 +35,7 @@ TEST_P(ExternalStoreTest, IngestedSamplesLandInTheDatabase) {
                        "--heartbeat-interval", "300ms", "--mqtt-port", std::to_string(port)},
               dir);
   edge.start();
-  ASSERT_TRUE(eventually([&] { return !slurp(dir + "/edge/agent.url").empty(); })) << edge.log();
+  ASSERT_TRUE(eventually([&] { return !read_trimmed(dir + "/edge/agent.url").empty(); })) << edge.log();
   dataplane::testing::Publisher pub("boiler-1", port, 50);
   ASSERT_TRUE(pub.connected());
   int64_t base = std::chrono::duration_cast<std::chrono::milliseconds>(

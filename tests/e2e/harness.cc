@@ -21,11 +21,17 @@ std::string temp_dir(const std::string& name) {
   return dir;
 }
 
-static std::string slurp(const std::string& path) {
+std::string read_text(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+std::string read_trimmed(const std::string& path) {
+  std::string s = read_text(path);
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
 }
 
 CommandResult run_cli(const std::vector<std::string>& args) {
@@ -42,7 +48,7 @@ CommandResult run_cli(const std::vector<std::string>& args) {
   if (!p) return {};
   CommandResult r;
   r.code = p->wait().code;
-  r.out = slurp(out);
+  r.out = read_text(out);
   std::remove(out.c_str());
   return r;
 }
@@ -72,7 +78,7 @@ void Daemon::kill9() {
   process_.wait();
 }
 
-std::string Daemon::log() const { return slurp(log_path_); }
+std::string Daemon::log() const { return read_text(log_path_); }
 
 static std::vector<std::string> server_args(const std::string& dir, std::vector<std::string> extra) {
   std::vector<std::string> args = {"server", "--listen", "127.0.0.1:0", "--data-dir", dir + "/server"};
@@ -88,7 +94,7 @@ void ServerDaemon::start() {
   std::filesystem::remove(url_file);
   daemon_.start();
   ASSERT_TRUE(eventually([&] {
-    std::string text = slurp(url_file);
+    std::string text = read_text(url_file);
     if (text.empty()) return false;
     url_ = text.substr(0, text.find('\n'));
     return true;

@@ -14,6 +14,10 @@
 namespace iotwins::e2e {
 
 std::string binary();        // build/bin/iotwins
+// A file's whole text ("" if it cannot be read); read_trimmed without trailing newlines/spaces
+// (URL files such as server.url and agent.url).
+std::string read_text(const std::string& path);
+std::string read_trimmed(const std::string& path);
 std::string temp_dir(const std::string& name);  // fresh, empty
 
 struct CommandResult {

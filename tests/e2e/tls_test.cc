@@ -16,12 +16,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  while (!s.empty() && s.back() == '\n') s.pop_back();
-  return s;
-}
 
 // A CA and one certificate for 127.0.0.1 used by every listener (openssl CLI).
 std::string make_certs(const std::string& dir) {
@@ -45,8 +39,8 @@ TEST(TlsTest, EveryHopIsEncryptedAndVerified) {
   ServerDaemon server(dir, {"--tls-cert", cert, "--tls-key", key});
   // ServerDaemon's readiness probe speaks plain HTTP: start it and read the URL ourselves.
   server.daemon().start();
-  ASSERT_TRUE(eventually([&] { return !slurp(dir + "/server/server.url").empty(); })) << server.daemon().log();
-  std::string server_url = slurp(dir + "/server/server.url");
+  ASSERT_TRUE(eventually([&] { return !read_trimmed(dir + "/server/server.url").empty(); })) << server.daemon().log();
+  std::string server_url = read_trimmed(dir + "/server/server.url");
   ASSERT_EQ(server_url.rfind("https://", 0), 0u);
 
   auto start_agent = [&](const std::string& name, const std::string& level, const std::string& parent,
@@ -59,11 +53,11 @@ TEST(TlsTest, EveryHopIsEncryptedAndVerified) {
     if (!parent.empty()) args.insert(args.end(), {"--parent-url", parent});
     auto d = std::make_unique<Daemon>(name, args, dir);
     d->start();
-    EXPECT_TRUE(eventually([&] { return !slurp(dir + "/" + name + "/agent.url").empty(); })) << d->log();
+    EXPECT_TRUE(eventually([&] { return !read_trimmed(dir + "/" + name + "/agent.url").empty(); })) << d->log();
     return d;
   };
   auto edge = start_agent("edge", "edge", "", dataplane::testing::free_port());
-  std::string edge_url = slurp(dir + "/edge/agent.url");
+  std::string edge_url = read_trimmed(dir + "/edge/agent.url");
   ASSERT_EQ(edge_url.rfind("https://", 0), 0u);
   int iot_port = dataplane::testing::free_port();
   auto iot = start_agent("iot", "iot", edge_url, iot_port);

@@ -12,12 +12,6 @@ namespace {
 
 std::string source(const std::string& rel) { return std::string(IOTWINS_SOURCE_DIR) + "/" + rel; }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 TEST(Validate, ExampleTemplateIsValidAndSummarised) {
   auto r = run_cli({"validate", source("examples/tosca/press_line_maintenance.yaml")});
@@ -33,7 +27,7 @@ TEST(Validate, InvalidTemplateExits1WithCodeAndPosition) {
   std::string file = source("tests/tosca/invalid/constraint_violation.yaml");
   auto r = run_cli({"validate", file});
   EXPECT_EQ(r.code, 1) << r.out;
-  std::string expected = slurp(source("tests/tosca/invalid/constraint_violation.expect"));
+  std::string expected = read_text(source("tests/tosca/invalid/constraint_violation.expect"));
   std::string code = expected.substr(0, expected.find_first_of(" \n@:"));
   EXPECT_NE(r.out.find(code), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("constraint_violation.yaml:"), std::string::npos) << r.out;
@@ -47,7 +41,7 @@ TEST(Validate, RestRouteReportsErrorsAndReadsNoServerFiles) {
   server.start();
   auto c = api::HttpClient::create(server.url());
   ASSERT_TRUE(c);
-  std::string good = slurp(source("examples/tosca/press_line_maintenance.yaml"));
+  std::string good = read_text(source("examples/tosca/press_line_maintenance.yaml"));
   auto ok = (*c)->request(api::Method::POST, "/api/v1/templates/validate", good, "application/yaml");
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 200);

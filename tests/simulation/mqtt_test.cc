@@ -18,25 +18,15 @@
 #include "simulation/mqtt_device.h"
 #include "simulation/simulator.h"
 #include "test_plants.h"
+#include "testing/net.h"
 
 namespace iotwins::simulation {
 namespace {
 
 using namespace std::chrono_literals;
 constexpr auto kDeadline = 20s;
+using ::iotwins::testing::free_port;
 
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 bool port_open(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);

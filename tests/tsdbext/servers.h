@@ -9,10 +9,11 @@
 
 #include "core/process.h"
 #include "core/result.h"
+#include "testing/net.h"
 
 namespace iotwins::tsdbext::testing {
 
-int free_port();
+using ::iotwins::testing::free_port;
 
 class PostgresServer {
  public:
