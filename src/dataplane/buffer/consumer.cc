@@ -92,7 +92,12 @@ void StreamConsumer::loop() {
 
 Status StreamConsumer::step(uint64_t& next_seq) {
   wal::Wal& wal = stream_.wal();
-  IOT_ASSIGN(auto reader, wal.reader(next_seq));
+  // The reader is kept between runs: a fresh one would scan its segment from the start up to
+  // next_seq every time (quadratic in a large backlog).
+  if (!reader_ || reader_->next_seq() != next_seq) {
+    IOT_ASSIGN(reader_, wal.reader(next_seq));
+  }
+  wal::Reader* reader = reader_.get();
   if (reader->next_seq() > next_seq) {
     logger().warn("consumer {} of stream {}: records {}..{} were dropped before delivery",
                   options_.name, stream_.options().name, next_seq, reader->next_seq() - 1);
@@ -104,7 +109,8 @@ Status StreamConsumer::step(uint64_t& next_seq) {
   while (!stopping_) {
     auto rec = reader->next();
     if (!rec) {
-      if (rec.error().code() == Errc::not_found) break;  // truncated under us: restart the step
+      reader_.reset();  // truncated under us (not_found) or damaged: start afresh
+      if (rec.error().code() == Errc::not_found) break;
       return std::unexpected(rec.error());
     }
     if (!*rec) {
@@ -119,7 +125,12 @@ Status StreamConsumer::step(uint64_t& next_seq) {
       wal.wait_for(wal.committed_seq() + 1, left);
       continue;
     }
-    IOT_ASSIGN(Entry e, decode_entry((*rec)->payload));
+    auto decoded = decode_entry((*rec)->payload);
+    if (!decoded) {
+      reader_.reset();
+      return std::unexpected(decoded.error());
+    }
+    Entry e = std::move(*decoded);
     consumed = (*rec)->seq;
     if (e.kind == EntryKind::origin) {
       if (!run.empty()) break;  // a run holds consecutive seqs only
@@ -150,6 +161,7 @@ Status StreamConsumer::step(uint64_t& next_seq) {
                     st.error().message());
     }
     if (!wait(jittered_backoff(attempt, options_.backoff_base, options_.backoff_cap))) {
+      reader_.reset();  // stopping with the run undelivered: a restart reads it again
       return ok();
     }
   }

@@ -23,6 +23,7 @@
 
 #include "core/result.h"
 #include "dataplane/buffer/stream.h"
+#include "wal/reader.h"
 
 namespace iotwins::dataplane {
 
@@ -68,6 +69,7 @@ class StreamConsumer {
   Status commit(uint64_t seq);
 
   Stream& stream_;
+  std::unique_ptr<wal::Reader> reader_;  // the loop thread's, kept between runs
   ConsumerOptions options_;
   RunSink sink_;
   std::thread thread_;
