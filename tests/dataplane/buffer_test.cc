@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cmath>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -71,6 +72,19 @@ TEST_F(BufferTest, EntriesRoundTripAndBadBytesAreCorruption) {
   auto o = decode_entry(encode_origin_entry({"edge-1", "telemetry", 99}));
   ASSERT_TRUE(o);
   EXPECT_EQ(o->origin.last_seq, 99u);
+  Record smp = Sample{"pump-1", "motor.rpm", -5, -0.0};
+  std::string enc = encode_record_entry(smp);
+  auto d = decode_entry(enc);
+  ASSERT_TRUE(d) << d.error().message();
+  EXPECT_EQ(d->kind, EntryKind::record);
+  EXPECT_EQ(d->record, smp);
+  EXPECT_TRUE(std::signbit(std::get<Sample>(d->record).value));
+  for (size_t cut = 1; cut < enc.size(); ++cut) {
+    EXPECT_EQ(decode_entry(enc.substr(0, cut)).error().code(), Errc::corruption) << cut;
+  }
+  EXPECT_EQ(decode_entry(enc + "x").error().code(), Errc::corruption);
+  EXPECT_TRUE(encode_record_entry(Sample{"pump-1", "t", 1, std::nan("")}).empty());
+  EXPECT_TRUE(encode_record_entry(Event{"pump 1", "x", 1, "{}"}).empty());
   EXPECT_EQ(decode_entry("").error().code(), Errc::corruption);
   EXPECT_EQ(decode_entry(std::string("\x07", 1)).error().code(), Errc::corruption);
   std::string cut = encode_origin_entry({"edge-1", "telemetry", 99});

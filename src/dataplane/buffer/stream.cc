@@ -1,5 +1,8 @@
 #include "dataplane/buffer/stream.h"
 
+#include <cmath>
+#include <cstring>
+
 #include "core/log.h"
 #include "dataplane/codec/batch_payload.h"
 #include "wal/consumers.h"
@@ -52,10 +55,67 @@ std::string_view full_policy_name(FullPolicy policy) {
   return policy == FullPolicy::reject ? "reject" : "drop_oldest";
 }
 
+namespace {
+
+// Compact entries, little-endian:
+//   sample: kind 2 | u8 twin length | twin | u16 property length | property | i64 ts | f64 value
+//   event:  kind 3 | u8 twin length | twin | u8 type length | type | i64 ts | u32 length | JSON
+// Names are validated as between levels (records.h), sample values must be finite.
+Status check_record(const Record& record) {
+  const BatchLimits limits;
+  if (const auto* s = std::get_if<Sample>(&record)) {
+    IOT_TRY(validate_twin_id(s->twin));
+    IOT_TRY(validate_property_name(s->property));
+    if (!std::isfinite(s->value)) {
+      return make_error(Errc::invalid_argument, "sample " + s->twin + "/" + s->property + " is not finite");
+    }
+    return ok();
+  }
+  const auto& e = std::get<Event>(record);
+  IOT_TRY(validate_twin_id(e.twin));
+  if (e.type.empty() || e.type.size() > std::min<size_t>(limits.max_event_type_bytes, 255)) {
+    return make_error(Errc::invalid_argument, "event type of " + e.twin + " must be 1..128 bytes");
+  }
+  if (e.json.size() > limits.max_event_json_bytes) {
+    return make_error(Errc::invalid_argument, "event " + e.type + " of " + e.twin + " exceeds " +
+                                                  std::to_string(limits.max_event_json_bytes) + " bytes");
+  }
+  return ok();
+}
+
+template <typename T>
+void put_le(std::string& out, T v) {
+  char b[sizeof(T)];
+  std::memcpy(b, &v, sizeof(T));
+  out.append(b, sizeof(T));
+}
+
+}  // namespace
+
 std::string encode_record_entry(const Record& record) {
-  std::string out(1, static_cast<char>(EntryKind::record));
-  // A one-record batch payload: the same validated encoding as between levels.
-  if (auto st = detail::encode_payload({record}, BatchLimits{}, out); !st) return {};
+  if (!check_record(record)) return {};
+  std::string out;
+  if (const auto* s = std::get_if<Sample>(&record)) {
+    out.reserve(1 + 1 + s->twin.size() + 2 + s->property.size() + 16);
+    out += static_cast<char>(EntryKind::sample);
+    out += static_cast<char>(s->twin.size());
+    out += s->twin;
+    put_le<uint16_t>(out, static_cast<uint16_t>(s->property.size()));
+    out += s->property;
+    put_le<int64_t>(out, s->ts_ns);
+    put_le<double>(out, s->value);
+    return out;
+  }
+  const auto& e = std::get<Event>(record);
+  out.reserve(1 + 1 + e.twin.size() + 1 + e.type.size() + 12 + e.json.size());
+  out += static_cast<char>(EntryKind::event);
+  out += static_cast<char>(e.twin.size());
+  out += e.twin;
+  out += static_cast<char>(e.type.size());
+  out += e.type;
+  put_le<int64_t>(out, e.ts_ns);
+  put_le<uint32_t>(out, static_cast<uint32_t>(e.json.size()));
+  out += e.json;
   return out;
 }
 
@@ -73,6 +133,48 @@ Result<Entry> decode_entry(std::string_view bytes) {
   if (bytes.empty()) return make_error(Errc::corruption, "stream entry is empty");
   Entry e;
   e.kind = static_cast<EntryKind>(bytes[0]);
+  if (e.kind == EntryKind::sample || e.kind == EntryKind::event) {
+    size_t pos = 1;
+    auto take = [&](size_t n, std::string_view what) -> Result<std::string_view> {
+      if (n > bytes.size() - pos) return make_error(Errc::corruption, "stream entry: " + std::string(what) + " cut short");
+      std::string_view v = bytes.substr(pos, n);
+      pos += n;
+      return v;
+    };
+    auto u8 = [&](std::string_view what) -> Result<size_t> {
+      IOT_ASSIGN(auto b, take(1, what));
+      return static_cast<uint8_t>(b[0]);
+    };
+    auto fixed = [&]<typename T>(T& out, std::string_view what) -> Status {
+      IOT_ASSIGN(auto b, take(sizeof(T), what));
+      std::memcpy(&out, b.data(), sizeof(T));
+      return ok();
+    };
+    IOT_ASSIGN(size_t twin_len, u8("twin length"));
+    IOT_ASSIGN(auto twin, take(twin_len, "twin"));
+    if (e.kind == EntryKind::sample) {
+      uint16_t prop_len = 0;
+      IOT_TRY(fixed(prop_len, "property length"));
+      IOT_ASSIGN(auto prop, take(prop_len, "property"));
+      Sample smp{std::string(twin), std::string(prop), 0, 0};
+      IOT_TRY(fixed(smp.ts_ns, "timestamp"));
+      IOT_TRY(fixed(smp.value, "value"));
+      e.record = std::move(smp);
+    } else {
+      IOT_ASSIGN(size_t type_len, u8("type length"));
+      IOT_ASSIGN(auto type, take(type_len, "type"));
+      Event ev{std::string(twin), std::string(type), 0, {}};
+      IOT_TRY(fixed(ev.ts_ns, "timestamp"));
+      uint32_t json_len = 0;
+      IOT_TRY(fixed(json_len, "JSON length"));
+      IOT_ASSIGN(auto json, take(json_len, "JSON"));
+      ev.json = std::string(json);
+      e.record = std::move(ev);
+    }
+    if (pos != bytes.size()) return make_error(Errc::corruption, "stream entry: trailing bytes");
+    e.kind = EntryKind::record;
+    return e;
+  }
   if (e.kind == EntryKind::record) {
     auto recs = detail::decode_payload(bytes.substr(1), 1, BatchLimits{});
     if (!recs) return make_error(Errc::corruption, "stream entry: " + recs.error().message());
@@ -113,9 +215,7 @@ Result<uint64_t> Stream::append_records(std::span<const Record> records) {
   for (const auto& r : records) {
     encoded.push_back(encode_record_entry(r));
     if (encoded.back().empty()) {
-      // encode_payload refused it: say why with the same validation.
-      std::string probe;
-      auto st = detail::encode_payload({r}, BatchLimits{}, probe);
+      auto st = check_record(r);
       return make_error(Errc::invalid_argument, st ? "record refused" : st.error().message());
     }
   }

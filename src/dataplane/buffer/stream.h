@@ -46,8 +46,9 @@ struct StreamOptions {
   uint64_t segment_bytes = 64ull << 20;
 };
 
-// What a WAL record of a stream holds.
-enum class EntryKind : uint8_t { record = 0, origin = 1 };
+// What a WAL record of a stream holds. Records are written as `sample` or `event` (compact,
+// fixed layout); `record` (a one-record batch payload) is still read.
+enum class EntryKind : uint8_t { record = 0, origin = 1, sample = 2, event = 3 };
 
 // "Batch (source, stream) has been applied up to seq" — written by a Receiver in the same
 // append as the batch's records.
@@ -60,7 +61,7 @@ struct OriginMark {
 std::string encode_record_entry(const Record& record);
 std::string encode_origin_entry(const OriginMark& mark);
 struct Entry {
-  EntryKind kind = EntryKind::record;
+  EntryKind kind = EntryKind::record;  // record (whatever it was written as) or origin
   Record record;
   OriginMark origin;
 };
