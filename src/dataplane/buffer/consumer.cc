@@ -81,16 +81,54 @@ void StreamConsumer::loop() {
     std::lock_guard lock(mu_);
     stats_.offset = next_seq - 1;
   }
+  // Reading and decoding the next run overlaps with delivering the current one: a reader
+  // thread fills a queue of at most two runs, this thread delivers them in order.
+  std::thread reader_thread([this, next_seq]() mutable { read_loop(next_seq); });
   while (!stopping_) {
-    if (auto st = step(next_seq); !st) {
+    Run run;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !runs_.empty(); });
+      if (stopping_) break;
+      run = std::move(runs_.front());
+      runs_.pop_front();
+    }
+    cv_.notify_all();
+    if (!deliver(run)) break;  // stopping
+    if (auto st = commit(run.consumed); !st) {
       logger().error("consumer {} of stream {}: {}", options_.name, stream_.options().name,
                      st.error().message());
-      if (!wait(Ms(1000))) return;
     }
+  }
+  reader_thread.join();
+  std::lock_guard lock(mu_);
+  runs_.clear();
+}
+
+void StreamConsumer::read_loop(uint64_t next_seq) {
+  while (!stopping_) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_.load() || runs_.size() < 2; });
+      if (stopping_) return;
+    }
+    auto run = read_run(next_seq);
+    if (!run) {
+      logger().error("consumer {} of stream {}: {}", options_.name, stream_.options().name,
+                     run.error().message());
+      if (!wait(Ms(1000))) return;
+      continue;
+    }
+    if (!*run) continue;
+    {
+      std::lock_guard lock(mu_);
+      runs_.push_back(std::move(**run));
+    }
+    cv_.notify_all();
   }
 }
 
-Status StreamConsumer::step(uint64_t& next_seq) {
+Result<std::optional<StreamConsumer::Run>> StreamConsumer::read_run(uint64_t& next_seq) {
   wal::Wal& wal = stream_.wal();
   // The reader is kept between runs: a fresh one would scan its segment from the start up to
   // next_seq every time (quadratic in a large backlog).
@@ -103,8 +141,9 @@ Status StreamConsumer::step(uint64_t& next_seq) {
                   options_.name, stream_.options().name, next_seq, reader->next_seq() - 1);
     next_seq = reader->next_seq();
   }
-  std::vector<Record> run;
-  uint64_t run_first = 0, consumed = next_seq - 1, bytes = 0;
+  Run run;
+  run.consumed = next_seq - 1;
+  uint64_t bytes = 0;
   auto run_started = std::chrono::steady_clock::now();
   while (!stopping_) {
     auto rec = reader->next();
@@ -114,8 +153,8 @@ Status StreamConsumer::step(uint64_t& next_seq) {
       return std::unexpected(rec.error());
     }
     if (!*rec) {
-      if (run.empty() && consumed >= next_seq) break;  // only markers: commit them
-      if (run.empty()) {
+      if (run.records.empty() && run.consumed >= next_seq) break;  // only markers: commit them
+      if (run.records.empty()) {
         wal.wait_for(wal.committed_seq() + 1, Ms(100));
         continue;
       }
@@ -130,23 +169,28 @@ Status StreamConsumer::step(uint64_t& next_seq) {
       reader_.reset();
       return std::unexpected(decoded.error());
     }
-    Entry e = std::move(*decoded);
-    consumed = (*rec)->seq;
-    if (e.kind == EntryKind::origin) {
-      if (!run.empty()) break;  // a run holds consecutive seqs only
+    run.consumed = (*rec)->seq;
+    if (decoded->kind == EntryKind::origin) {
+      if (!run.records.empty()) break;  // a run holds consecutive seqs only
       continue;
     }
-    if (run.empty()) {
-      run_first = (*rec)->seq;
+    if (run.records.empty()) {
+      run.first = (*rec)->seq;
       run_started = std::chrono::steady_clock::now();
+      run.records.reserve(std::min<size_t>(options_.max_records, 4096));
     }
     bytes += (*rec)->payload.size();
-    run.push_back(std::move(e.record));
-    if (run.size() >= options_.max_records || bytes >= options_.max_bytes) break;
+    run.records.push_back(std::move(decoded->record));
+    if (run.records.size() >= options_.max_records || bytes >= options_.max_bytes) break;
   }
-  if (consumed < next_seq) return ok();
-  for (uint64_t attempt = 0; !run.empty(); ++attempt) {
-    auto st = sink_(run_first, run);
+  if (run.consumed < next_seq) return std::optional<Run>();
+  next_seq = run.consumed + 1;
+  return std::optional<Run>(std::move(run));
+}
+
+bool StreamConsumer::deliver(const Run& run) {
+  for (uint64_t attempt = 0; !run.records.empty(); ++attempt) {
+    auto st = sink_(run.first, run.records);
     if (st) break;
     {
       std::lock_guard lock(mu_);
@@ -157,22 +201,19 @@ Status StreamConsumer::step(uint64_t& next_seq) {
     if (attempt == 0 || attempt % 10 == 0) {
       logger().warn("consumer {} of stream {}: delivering {} records from seq {} failed: {} "
                     "(retrying)",
-                    options_.name, stream_.options().name, run.size(), run_first,
+                    options_.name, stream_.options().name, run.records.size(), run.first,
                     st.error().message());
     }
-    if (!wait(jittered_backoff(attempt, options_.backoff_base, options_.backoff_cap))) {
-      reader_.reset();  // stopping with the run undelivered: a restart reads it again
-      return ok();
-    }
+    // Stopping with the run undelivered: its offset is not committed, a restart reads it again.
+    if (!wait(jittered_backoff(attempt, options_.backoff_base, options_.backoff_cap))) return false;
   }
-  if (!run.empty()) {
+  if (!run.records.empty()) {
     std::lock_guard lock(mu_);
-    stats_.delivered_records += run.size();
+    stats_.delivered_records += run.records.size();
     ++stats_.delivered_runs;
     stats_.consecutive_failures = 0;
   }
-  next_seq = consumed + 1;
-  return commit(consumed);
+  return true;
 }
 
 }  // namespace iotwins::dataplane

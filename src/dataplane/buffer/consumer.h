@@ -7,7 +7,8 @@
 // whose sink writes to the time-series store (idempotent: the last write of a timestamp wins).
 //
 // A run ends at max_records / max_bytes, at an origin marker (never delivered) or when no new
-// record arrives for `linger`. A failing sink is retried with the same run after an exponential
+// record arrives for `linger`. A second thread reads and decodes the next run while the current
+// one is delivered; runs are still delivered one at a time, in order. A failing sink is retried with the same run after an exponential
 // backoff with full jitter (capped); the error is kept in stats() for monitoring.
 #pragma once
 
@@ -15,6 +16,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <optional>
 #include <functional>
 #include <mutex>
 #include <span>
@@ -62,14 +65,20 @@ class StreamConsumer {
   ConsumerStats stats() const;
 
  private:
-  void loop();
-  // One run from *reader; returns false when stopping.
-  Status step(uint64_t& next_seq);
+  struct Run {
+    uint64_t first = 0;     // seq of records[0]
+    uint64_t consumed = 0;  // last seq the run covers (markers included): committed after it
+    std::vector<Record> records;
+  };
+  void loop();       // delivers runs in order and commits (the consumer's thread)
+  void read_loop(uint64_t next_seq);  // reads runs ahead (a second thread)
+  Result<std::optional<Run>> read_run(uint64_t& next_seq);
+  bool deliver(const Run& run);  // false when stopping before it was delivered
   bool wait(std::chrono::milliseconds d);  // false when stopping
   Status commit(uint64_t seq);
 
   Stream& stream_;
-  std::unique_ptr<wal::Reader> reader_;  // the loop thread's, kept between runs
+  std::unique_ptr<wal::Reader> reader_;  // the read thread's, kept between runs
   ConsumerOptions options_;
   RunSink sink_;
   std::thread thread_;
@@ -77,6 +86,7 @@ class StreamConsumer {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   ConsumerStats stats_;
+  std::deque<Run> runs_;  // read ahead, not yet delivered (at most two)
 };
 
 }  // namespace iotwins::dataplane
