@@ -82,7 +82,7 @@ void StreamConsumer::loop() {
     stats_.offset = next_seq - 1;
   }
   // Reading and decoding the next run overlaps with delivering the current one: a reader
-  // thread fills a queue of at most two runs, this thread delivers them in order.
+  // thread reads one run ahead, this thread delivers them in order.
   std::thread reader_thread([this, next_seq]() mutable { read_loop(next_seq); });
   while (!stopping_) {
     Run run;
@@ -109,7 +109,8 @@ void StreamConsumer::read_loop(uint64_t next_seq) {
   while (!stopping_) {
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_.load() || runs_.size() < 2; });
+      // One run read ahead at most: memory stays bounded by two runs, whatever the backlog.
+      cv_.wait(lock, [&] { return stopping_.load() || runs_.empty(); });
       if (stopping_) return;
     }
     auto run = read_run(next_seq);

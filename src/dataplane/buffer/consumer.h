@@ -86,7 +86,7 @@ class StreamConsumer {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   ConsumerStats stats_;
-  std::deque<Run> runs_;  // read ahead, not yet delivered (at most two)
+  std::deque<Run> runs_;  // read ahead, not yet delivered (at most one)
 };
 
 }  // namespace iotwins::dataplane
