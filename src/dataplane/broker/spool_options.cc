@@ -116,13 +116,9 @@ Result<SpoolOptions> parse_spool_options(
     } else if (key == "max_bytes") {
       IOT_ASSIGN(o.max_bytes, parse_uint(key, value, 4096, 1ull << 50));
     } else if (key == "full_policy") {
-      if (value == "reject") {
-        o.full_policy = FullPolicy::reject;
-      } else if (value == "drop_oldest") {
-        o.full_policy = FullPolicy::drop_oldest;
-      } else {
-        return std::unexpected(bad(key, "'" + value + "' is not reject or drop_oldest"));
-      }
+      auto policy = parse_full_policy(value);
+      if (!policy) return std::unexpected(bad(key, "'" + value + "' is not reject or drop_oldest"));
+      o.full_policy = *policy;
     } else if (key == "max_payload") {
       IOT_ASSIGN(uint64_t v, parse_uint(key, value, 1, 64u << 20));
       o.max_payload = static_cast<uint32_t>(v);

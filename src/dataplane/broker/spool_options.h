@@ -9,14 +9,12 @@
 #include <vector>
 
 #include "core/result.h"
+#include "dataplane/full_policy.h"
 #include "wal/wal.h"
 
 namespace iotwins::dataplane::broker {
 
-enum class FullPolicy {
-  reject,       // refuse the message unacknowledged: the device resends later
-  drop_oldest,  // delete the oldest spooled records to make room, counting them
-};
+using dataplane::FullPolicy;  // reject: the PUBLISH goes unacknowledged and the device resends
 
 struct SpoolOptions {
   std::string spool_dir;                              // required

@@ -44,17 +44,6 @@ Result<std::string> get_string(std::string_view data, size_t& pos) {
 
 }  // namespace
 
-Result<FullPolicy> parse_full_policy(std::string_view name) {
-  if (name == "reject") return FullPolicy::reject;
-  if (name == "drop_oldest" || name == "drop-oldest") return FullPolicy::drop_oldest;
-  return make_error(Errc::invalid_argument,
-                    "buffer policy '" + std::string(name) + "' is not one of: reject, drop_oldest");
-}
-
-std::string_view full_policy_name(FullPolicy policy) {
-  return policy == FullPolicy::reject ? "reject" : "drop_oldest";
-}
-
 namespace {
 
 // Compact entries, little-endian:

@@ -26,13 +26,11 @@
 #include "core/fs.h"
 #include "core/result.h"
 #include "dataplane/codec/records.h"
+#include "dataplane/full_policy.h"
 #include "wal/wal.h"
 
 namespace iotwins::dataplane {
 
-enum class FullPolicy { reject, drop_oldest };
-Result<FullPolicy> parse_full_policy(std::string_view name);
-std::string_view full_policy_name(FullPolicy policy);
 
 struct StreamOptions {
   std::string name;  // [A-Za-z0-9._-], 1..64
