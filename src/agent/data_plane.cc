@@ -179,7 +179,8 @@ Result<std::unique_ptr<DataPlane>> DataPlane::start(const Config& config, const 
     }
     MqttClient* pub = impl->mqtt.get();
     impl->ingest = std::make_unique<dataplane::SpoolIngest>(
-        fs, dataplane::SpoolIngestOptions{.spool_dir = spool_dir}, *impl->buffer,
+        fs, dataplane::SpoolIngestOptions{.spool_dir = spool_dir, .local_spool = impl->own_spool.get()},
+        *impl->buffer,
         [pub](const std::string& twin, const std::string& json) {
           if (pub && !twin.empty()) (void)pub->publish("iotwins/" + twin + "/errors", json);
         });
@@ -260,10 +261,6 @@ void DataPlane::fill_kpis(model::NodeKpis& kpis) {
     b.failures = r.consumer.failures;
     if (r.consumer.consecutive_failures > 0) b.last_error = r.consumer.last_error;
     kpis.buffers.push_back(std::move(b));
-  }
-  if (impl_->own_spool) {
-    // What the ingest stage acknowledged may go (with the managed broker the plugin does this).
-    if (auto n = impl_->own_spool->load_external_offsets(); !n) logger().warn("{}", n.error().message());
   }
   if (impl_->ingest) {
     auto s = impl_->ingest->stats();

@@ -14,25 +14,8 @@ spdlog::logger& logger() {
   return log;
 }
 
-std::string json_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  out += '"';
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-  return out;
-}
+// A JSON string literal.
+std::string json_string(std::string_view s) { return "\"" + log::json_escape(s) + "\""; }
 
 // "iotwins/<twin>/<rest>" → (twin, rest); empty twin when the topic is not of that shape.
 std::pair<std::string_view, std::string_view> split_topic(std::string_view topic) {
@@ -52,7 +35,8 @@ SpoolIngest::SpoolIngest(FileSystem& fs, SpoolIngestOptions options, NodeBuffer&
       options_(std::move(options)),
       buffer_(buffer),
       on_error_(std::move(on_error)),
-      decoder_(msg_clock_, options_.limits) {}
+      decoder_(msg_clock_, options_.limits),
+      json_(std::make_unique<simdjson::dom::parser>()) {}
 
 SpoolIngest::~SpoolIngest() { stop(); }
 
@@ -111,12 +95,12 @@ void SpoolIngest::report(const std::string& twin, std::string_view topic, const 
     ++suppressed_;
   }
   if (!on_error_) return;
-  std::string json = "{\"topic\":" + json_escape(topic) + ",\"error\":" + json_escape(error);
+  std::string json = "{\"topic\":" + json_string(topic) + ",\"error\":" + json_string(error);
   if (!rejected.empty()) {
     json += ",\"rejected\":[";
     for (size_t i = 0; i < rejected.size(); ++i) {
-      json += (i ? "," : "") + std::string("{\"field\":") + json_escape(rejected[i].field) +
-              ",\"reason\":" + json_escape(rejected[i].reason) + "}";
+      json += (i ? "," : "") + std::string("{\"field\":") + json_string(rejected[i].field) +
+              ",\"reason\":" + json_string(rejected[i].reason) + "}";
     }
     json += "]";
   }
@@ -135,7 +119,6 @@ Result<size_t> SpoolIngest::step() {
   size_t handled = 0;
   uint64_t last_seq = 0;
   SpoolIngestStats delta;
-  simdjson::dom::parser json;
   while (handled < options_.max_messages_per_step) {
     auto rec = tail_->next();
     if (!rec && rec.error().code() == Errc::not_found) {
@@ -191,7 +174,7 @@ Result<size_t> SpoolIngest::step() {
               std::to_string(options_.max_event_bytes);
     } else {
       simdjson::dom::element doc;
-      auto err = json.parse(msg->payload.data(), msg->payload.size()).get(doc);
+      auto err = json_->parse(msg->payload.data(), msg->payload.size()).get(doc);
       if (err) {
         error = std::string("not JSON: ") + simdjson::error_message(err);
       } else if (kind == "reported" && !doc.is_object()) {
@@ -216,7 +199,12 @@ Result<size_t> SpoolIngest::step() {
     auto r = buffer_.stream(kEventsStream)->append_records(events);
     if (!r) st = std::unexpected(r.error());
   }
-  if (st) st = wal::commit_external_offset(fs_, options_.spool_dir, options_.consumer, last_seq);
+  if (st) {
+    // A spool this process owns takes the offset directly (and truncates); the broker
+    // plugin's spool reads it from the offset file.
+    st = options_.local_spool ? options_.local_spool->commit_offset(options_.consumer, last_seq)
+                              : wal::commit_external_offset(fs_, options_.spool_dir, options_.consumer, last_seq);
+  }
   if (!st) {
     tail_.reset();  // read these messages again from the acknowledged offset next time
     return std::unexpected(st.error());

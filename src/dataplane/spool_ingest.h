@@ -35,6 +35,10 @@
 
 namespace iotwins::wal {
 class TailReader;
+class Wal;
+}
+namespace simdjson::dom {
+class parser;
 }
 
 namespace iotwins::dataplane {
@@ -45,6 +49,9 @@ struct SpoolIngestOptions {
   size_t max_messages_per_step = 4096;
   TelemetryLimits limits;
   size_t max_event_bytes = 64u << 10;
+  // The spool's Wal when this process writes it too (an external broker): offsets are
+  // committed to it directly. Null: the broker plugin owns it (offset file).
+  wal::Wal* local_spool = nullptr;
 };
 
 struct SpoolIngestStats {
@@ -84,6 +91,7 @@ class SpoolIngest {
   ErrorReporter on_error_;
   ManualClock msg_clock_;  // the decoder's "now": each message's broker receive time
   TelemetryDecoder decoder_;
+  std::unique_ptr<simdjson::dom::parser> json_;  // validates reported/event payloads
   std::unique_ptr<wal::TailReader> tail_;
   std::thread thread_;
   std::mutex mu_;
