@@ -79,10 +79,7 @@ void put_le(std::string& out, T v) {
   out.append(b, sizeof(T));
 }
 
-}  // namespace
-
-std::string encode_record_entry(const Record& record) {
-  if (!check_record(record)) return {};
+std::string encode_checked_record(const Record& record) {
   std::string out;
   if (const auto* s = std::get_if<Sample>(&record)) {
     out.reserve(1 + 1 + s->twin.size() + 2 + s->property.size() + 16);
@@ -106,6 +103,12 @@ std::string encode_record_entry(const Record& record) {
   put_le<uint32_t>(out, static_cast<uint32_t>(e.json.size()));
   out += e.json;
   return out;
+}
+
+}  // namespace
+
+std::string encode_record_entry(const Record& record) {
+  return check_record(record) ? encode_checked_record(record) : std::string();
 }
 
 std::string encode_origin_entry(const OriginMark& mark) {
@@ -202,11 +205,8 @@ Result<uint64_t> Stream::append_records(std::span<const Record> records) {
   std::vector<std::string> encoded;
   encoded.reserve(records.size());
   for (const auto& r : records) {
-    encoded.push_back(encode_record_entry(r));
-    if (encoded.back().empty()) {
-      auto st = check_record(r);
-      return make_error(Errc::invalid_argument, st ? "record refused" : st.error().message());
-    }
+    IOT_TRY(check_record(r));
+    encoded.push_back(encode_checked_record(r));
   }
   std::vector<std::string_view> views(encoded.begin(), encoded.end());
   return append(views);
