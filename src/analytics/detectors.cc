@@ -10,7 +10,8 @@ namespace iotwins::analytics {
 namespace {
 
 // Options every detector understands (series options are read by SeriesDetector).
-#define IOT_COMMON_KEYS "type", "quantile", "factor", "lags", "diffs", "smooth", "calibration"
+#define IOT_COMMON_KEYS "type", "quantile", "factor", "lags", "diffs", "smooth", "calibration", \
+                        "slow_ratio"
 
 Result<ThresholdRule> rule_of(const Params& p) {
   ThresholdRule r;

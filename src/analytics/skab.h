@@ -15,6 +15,7 @@ namespace iotwins::analytics::skab {
 struct DetectorSpec {
   std::string name;  // shown in the table
   Params params;     // `type` plus the detector's options (see detectors.h)
+  std::string id;    // short, for choosing it on a command line ("dpca-slow-diff")
 };
 
 struct EvalOptions {

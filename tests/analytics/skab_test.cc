@@ -5,8 +5,10 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "analytics/skab_csv.h"
+#include "analytics/windowed.h"
 
 namespace iotwins::analytics::skab {
 namespace {
@@ -96,6 +98,16 @@ TEST(SkabEvaluate, CountsTestRowsOfEveryLabelledFile) {
   const std::string md = format_table(*table);
   EXPECT_NE(md.find("| pca | 1.000 | 0.00 | 0.00 |"), std::string::npos) << md;
   EXPECT_NE(md.find("| Conv-AE | 0.78 | 13.55 | 28.02 | published |"), std::string::npos);
+}
+
+TEST(SkabDefaults, EveryDetectorHasAUniqueIdAndBuilds) {
+  std::set<std::string> ids;
+  for (const auto& d : default_detectors()) {
+    EXPECT_FALSE(d.id.empty()) << d.name;
+    EXPECT_TRUE(ids.insert(d.id).second) << "repeated id " << d.id;
+    EXPECT_TRUE(SeriesDetector::create(d.params).has_value()) << d.name;
+  }
+  EXPECT_EQ(ids.count("dpca-slow-diff"), 1u);
 }
 
 TEST(SkabEvaluate, RejectsWhatItCannotScore) {
