@@ -22,6 +22,10 @@ class ObjectIntake;
 namespace iotwins::events {
 class EventLog;
 }
+namespace iotwins::twins {
+class TwinService;
+class EdgeTwinCache;
+}
 
 namespace iotwins::api {
 
@@ -41,6 +45,8 @@ struct Services {
   events::EventLog* events = nullptr;       // null: no GET /api/v1/events
   dataplane::ObjectStore* objects = nullptr;        // null: no GET /api/v1/objects… (server)
   dataplane::ObjectIntake* object_intake = nullptr; // null: no PUT …/chunks/{offset} (agent)
+  twins::TwinService* twins = nullptr;         // null: no twin routes (server)
+  twins::EdgeTwinCache* edge_twins = nullptr;  // null: no cached-twin routes (agent)
   // Readiness: empty string when ready, else what is not ready yet.
   std::function<std::string()> readiness;
 };
@@ -54,6 +60,15 @@ void add_event_routes(Router& router, const Services& services);
 // Server: the file store (list, metadata, content). Agent: chunk intake and resume status.
 void add_object_routes(Router& router, const Services& services);
 void add_object_intake_routes(Router& router, const Services& services);
+
+// Server: twin models, twins, their state, queries, tree, history and the change feed (SSE).
+void add_twin_routes(Router& router, const Services& services);
+void add_twin_model_routes(Router& router, const Services& services);  // part of add_twin_routes
+void add_twin_feed_routes(Router& router, const Services& services);   // part of add_twin_routes
+// Agent: the twins cached on this agent, readable and desired-settable while the cloud is away.
+void add_edge_twin_routes(Router& router, const Services& services);
+// GET /api/v1/series/query's answer (also behind /api/v1/twins/{id}/history).
+Response series_query_response(tsdb::TimeSeriesStore& store, const Clock& clock, const Request& request);
 
 // Every route of the server's API.
 void add_server_routes(Router& router, const Services& services);

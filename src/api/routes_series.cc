@@ -63,7 +63,9 @@ Response list(tsdb::TimeSeriesStore& store, const Request& req) {
   return json_response(200, {{"items", items}, {"count", items.size()}, {"next_cursor", next}});
 }
 
-Response query(tsdb::TimeSeriesStore& store, const Clock& clock, const Request& req) {
+}  // namespace
+
+Response series_query_response(tsdb::TimeSeriesStore& store, const Clock& clock, const Request& req) {
   auto q = series::parse_query(req, clock.now_ns());
   if (!q) return problem(q.error());
   Response r;
@@ -92,6 +94,8 @@ Response query(tsdb::TimeSeriesStore& store, const Clock& clock, const Request& 
   return r;
 }
 
+namespace {
+
 Response last(tsdb::TimeSeriesStore& store, const Request& req) {
   auto key = series::parse_exact_key(req);
   if (!key) return problem(key.error());
@@ -117,7 +121,7 @@ void add_series_routes(Router& router, const Services& s) {
   router.add(Method::GET, "/api/v1/series", [&store](Request& req) { return list(store, req); },
              {.summary = "list series with first/last time and count (?twin=, ?property= globs, "
                          "?label.NAME=VALUE, ?limit=, ?cursor=)"});
-  router.add(Method::GET, "/api/v1/series/query", [&store, &clock](Request& req) { return query(store, clock, req); },
+  router.add(Method::GET, "/api/v1/series/query", [&store, &clock](Request& req) { return series_query_response(store, clock, req); },
              {.summary = "raw samples or aggregates over time buckets, streamed (?twin=, ?property=, "
                          "?label.NAME=, ?from=, ?to=, ?step=, ?agg=, ?group_by=, ?format=json|csv|ndjson, ?limit=)"});
   router.add(Method::GET, "/api/v1/series/last", [&store](Request& req) { return last(store, req); },

@@ -1,7 +1,7 @@
 // The server's end of the data plane: batches from agents arrive at POST /api/v1/ingest, are
 // made durable in the server's own buffer streams (exactly once per (source, stream, seq)) and
 // acknowledged; appliers then move samples into the time-series store and events into the
-// event log — level-triggered, resuming from their committed offsets after any restart.
+// event log, and telemetry and reported state into the twins — level-triggered, resuming from their committed offsets after any restart.
 //
 // Object pieces (the objects stream) go to the file store instead.
 //
@@ -25,6 +25,9 @@ class EventLog;
 namespace iotwins::tsdb {
 class TimeSeriesStore;
 }
+namespace iotwins::twins {
+class TwinService;
+}
 
 namespace iotwins::server {
 
@@ -32,7 +35,8 @@ class ServerDataPlane {
  public:
   static Result<std::unique_ptr<ServerDataPlane>> start(const std::string& data_dir,
                                                         tsdb::TimeSeriesStore& store,
-                                                        events::EventLog& events);
+                                                        events::EventLog& events,
+                                                        twins::TwinService& twins);
   ~ServerDataPlane();
   dataplane::Receiver& receiver();
   dataplane::ObjectStore& objects();

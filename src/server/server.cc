@@ -10,6 +10,7 @@
 #include "server/data_plane.h"
 #include "storage/database.h"
 #include "tsdbext/open_store.h"
+#include "twins/service.h"
 
 namespace iotwins::server {
 
@@ -21,8 +22,8 @@ ConfigSpec config_spec() {
             .help = "address to serve HTTP on (host:port; port 0 picks a free one)"});
   spec.add({.name = "data-dir", .default_value = "./iotwins-data/server",
             .help = "where the server keeps all its state"});
-  spec.add({.name = "workers", .type = ConfigType::integer, .default_value = "4",
-            .help = "threads running request handlers", .min = 1, .max = 256});
+  spec.add({.name = "workers", .type = ConfigType::integer, .default_value = "16",
+            .help = "threads running request handlers (each open change-feed stream holds one)", .min = 1, .max = 256});
   spec.add({.name = "max-body", .type = ConfigType::size, .default_value = "1MiB",
             .help = "largest request body accepted by default"});
   spec.add({.name = "heartbeat-timeout", .type = ConfigType::duration, .default_value = "15s",
@@ -32,6 +33,10 @@ ConfigSpec config_spec() {
   spec.add({.name = "tsdb", .default_value = "embedded",
             .help = "time-series store: 'embedded' (the built-in engine in <data-dir>/tsdb), "
                     "postgresql://user@host:port/db or influxdb://host:port/db (see docs/tsdb-backends.md)"});
+  spec.add({.name = "twin-autocreate", .default_value = "*",
+            .help = "which unknown twin ids arriving as telemetry create a twin, and with which model: "
+                    "comma-separated glob=model rules, first match wins (\"pump-*=Pump,*=\"); "
+                    "'strict' creates none"});
   spec.add({.name = "tls-cert", .help = "PEM certificate chain: serve HTTPS"});
   spec.add({.name = "tls-key", .help = "PEM private key of --tls-cert"});
   spec.add({.name = "tls-client-ca", .help = "require client certificates signed by this CA (mTLS)"});
@@ -71,7 +76,17 @@ int run(const Config& config) {
     log.error("{}", events.error().message());
     return 1;
   }
-  auto data_plane = ServerDataPlane::start(data_dir, **store, **events);
+  auto autocreate = twins::AutoCreateRules::parse(config.str("twin-autocreate"));
+  if (!autocreate) {
+    log.error("--twin-autocreate: {}", autocreate.error().message());
+    return 2;
+  }
+  auto twin_service = twins::TwinService::open(**db, SystemClock::instance(), {.autocreate = *autocreate});
+  if (!twin_service) {
+    log.error("{}", twin_service.error().message());
+    return 1;
+  }
+  auto data_plane = ServerDataPlane::start(data_dir, **store, **events, **twin_service);
   if (!data_plane) {
     log.error("{}", data_plane.error().message());
     return 1;
@@ -84,6 +99,7 @@ int run(const Config& config) {
   services.ingest = &(*data_plane)->receiver();
   services.events = events->get();
   services.objects = &(*data_plane)->objects();
+  services.twins = twin_service->get();
   services.readiness = [] { return std::string(); };
   api::Router router;
   api::add_server_routes(router, services);
@@ -113,6 +129,7 @@ int run(const Config& config) {
 
   int sig = wait_for_termination().value_or(0);
   log.info("signal {} received: shutting down", sig);
+  (*twin_service)->close();  // ends the change-feed streams
   (*server)->stop();
   (*data_plane)->stop();
   log.info("stopped");
