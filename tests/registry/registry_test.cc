@@ -1,4 +1,6 @@
 #include <filesystem>
+#include <set>
+#include <thread>
 
 #include "analytics/windowed.h"
 #include "fixture.h"
@@ -173,6 +175,30 @@ TEST_F(RegistryTest, ReadModelDetectsAlteredBytes) {
   ASSERT_FALSE(bytes);
   EXPECT_EQ(bytes.error().code(), Errc::corruption);
   EXPECT_NE(bytes.error().message().find("model 'm' version 1"), std::string::npos) << bytes.error().message();
+}
+
+TEST_F(RegistryTest, ConcurrentRegistrationsGetDistinctVersions) {
+  const std::string bytes = pca_bytes(1);
+  std::vector<std::thread> threads;
+  std::vector<std::vector<int64_t>> got(4);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      NewVersion v = version(1);
+      v.model = bytes;
+      for (int i = 0; i < 10; ++i) {
+        auto r = registry_->register_version("shared", v);
+        if (r) got[t].push_back(r->version);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<int64_t> all;
+  for (const auto& g : got) all.insert(g.begin(), g.end());
+  EXPECT_EQ(all.size(), 40u);
+  EXPECT_EQ(*all.begin(), 1);
+  EXPECT_EQ(*all.rbegin(), 40);
+  EXPECT_EQ(*registry_->revision(), 40);
+  EXPECT_EQ(store_->list()->items.size(), 1u);  // the same bytes are one artifact
 }
 
 TEST_F(RegistryTest, ChangesListModelsAfterARevision) {
