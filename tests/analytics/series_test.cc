@@ -169,6 +169,25 @@ TEST(SeriesDetector, ReadsVersionOneArtifacts) {
   EXPECT_TRUE((*(*det)->score_series(x, 0)).isApprox(expect));
 }
 
+TEST(SeriesDetector, RefusesAnArtifactWhoseSizesCannotBeTrue) {
+  Eigen::MatrixXd x = testing_data::correlated(60, 2, 1, 4);
+  PcaDetector inner;
+  ASSERT_TRUE(inner.fit(x).has_value());
+  for (uint32_t dim : {0u, 0xFFFFFFFFu}) {
+    ModelWriter w("series", 2);
+    for (uint32_t v : {0u, 0u, 1u}) w.u32(v);  // lags, diffs, smooth
+    for (double v : {0.0, 0.99, 1.0}) w.f64(v);  // calibration, quantile, factor
+    w.u32(dim);  // must not size an allocation before it is checked
+    w.f64(1);
+    w.str(inner.serialize());
+    w.f64(0);
+    auto det = SeriesDetector::deserialize(std::move(w).finish());
+    ASSERT_FALSE(det.has_value()) << dim;
+    EXPECT_EQ(det.error().code(), Errc::corruption);
+    EXPECT_EQ(det.error().message(), "series artifact: options out of range");
+  }
+}
+
 TEST(SeriesDetector, RejectsBadOptions) {
   auto negative = SeriesDetector::create(params({{"type", std::string("pca")}, {"slow_ratio", -1.0}}));
   ASSERT_FALSE(negative.has_value());
