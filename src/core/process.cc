@@ -76,8 +76,10 @@ Result<Process> Process::spawn(const ProcessOptions& options) {
   }
   if (pid == 0) {
     ::close(status_pipe[0]);
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent) ::_exit(127);  // the parent died before prctl
+    if (options.die_with_parent) {
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (::getppid() != parent) ::_exit(127);  // the parent died before prctl
+    }
     if (options.new_process_group) ::setpgid(0, 0);
     sigset_t none;
     sigemptyset(&none);
@@ -154,6 +156,12 @@ bool Process::reap(bool block) {
   }
   status_ = es;
   return true;
+}
+
+pid_t Process::release() {
+  pid_t pid = pid_;
+  pid_ = -1;
+  return pid;
 }
 
 bool Process::running() { return pid_ > 0 && !reap(false); }

@@ -21,6 +21,7 @@ struct ProcessOptions {
   std::string stdout_path;        // empty: inherit; otherwise appended to this file
   std::string stderr_path;        // empty: inherit; "stdout": same as stdout
   bool new_process_group = true;  // so signals to the parent's group (Ctrl-C) reach us first
+  bool die_with_parent = true;    // false: survives us (agent tasks re-attached after a restart)
 };
 
 struct ExitStatus {
@@ -52,6 +53,8 @@ class Process {
   // SIGTERM, wait up to grace, then SIGKILL; returns how it ended.
   ExitStatus stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
   std::optional<ExitStatus> exit_status() const { return status_; }
+  // Forgets the child without stopping it (it keeps running; someone else tracks it by pid).
+  pid_t release();
 
  private:
   explicit Process(pid_t pid, bool group) : pid_(pid), group_(group) {}
