@@ -7,6 +7,7 @@
 
 #include "agent/data_plane.h"
 #include "agent/identity.h"
+#include "agent/twin_sync.h"
 #include "api/http_client.h"
 #include "api/routes.h"
 #include "core/fs.h"
@@ -110,6 +111,7 @@ class Agent {
     logger().info("agent starting: level {}, server {}, data in {}{}", config_.str("level"),
                   client_->base_url(), data_dir_, reg_.id.empty() ? "" : ", node " + reg_.id);
     loop();
+    if (twin_sync_) twin_sync_->stop();
     data_plane_->stop();
     logger().info("stopped");
     return 0;
@@ -170,7 +172,17 @@ class Agent {
     }
     reg_.id = node->id;
     if (auto st = data_plane_->set_node_id(reg_.id); !st) logger().error("{}", st.error().message());
+    start_twin_sync();
     return ok();
+  }
+
+  // Follows the server's twin feed for this node into the edge twin cache (once the id is known).
+  void start_twin_sync() {
+    if (twin_sync_) return;
+    api::ClientOptions copts;
+    copts.ca_file = config_.str("ca-file");
+    twin_sync_ = std::make_unique<TwinSync>(config_.str("server"), copts, reg_.id, data_plane_->twin_cache());
+    twin_sync_->start();
   }
 
   Status heartbeat() {
@@ -197,6 +209,7 @@ class Agent {
   std::unique_ptr<api::HttpClient> client_;
   std::chrono::milliseconds interval_{5000};
   std::unique_ptr<DataPlane> data_plane_;
+  std::unique_ptr<TwinSync> twin_sync_;
 };
 
 }  // namespace

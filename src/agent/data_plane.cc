@@ -14,6 +14,9 @@
 #include "dataplane/objects/intake.h"
 #include "dataplane/spool_ingest.h"
 #include "dataplane/spool_record.h"
+#include "storage/database.h"
+#include "twin/codec.h"
+#include "twins/edge_cache.h"
 #include "wal/wal.h"
 
 namespace iotwins::agent {
@@ -90,6 +93,8 @@ struct DataPlane::Impl {
   std::unique_ptr<MqttClient> mqtt;
   std::unique_ptr<dataplane::SpoolIngest> ingest;
   std::unique_ptr<dataplane::ObjectIntake> objects;
+  std::unique_ptr<storage::Database> twin_db;        // <data-dir>/twins.db
+  std::unique_ptr<twins::EdgeTwinCache> twin_cache;  // the twins of this agent's devices
   std::string node_id;  // guarded by mu
   api::Router router;
   api::Services services;
@@ -187,13 +192,17 @@ Result<std::unique_ptr<DataPlane>> DataPlane::start(const Config& config, const 
     impl->ingest->start();
   }
 
+  IOT_TRY(open_twin_cache(*impl));
+
   impl->services.clock = &SystemClock::instance();
   impl->services.ingest = &impl->buffer->receiver();
+  impl->services.edge_twins = impl->twin_cache.get();
   impl->services.object_intake = impl->objects.get();
   impl->services.readiness = [] { return std::string(); };
   api::add_system_routes(impl->router, impl->services);
   api::add_ingest_routes(impl->router, impl->services);
   api::add_object_intake_routes(impl->router, impl->services);
+  api::add_edge_twin_routes(impl->router, impl->services);
   api::ServerOptions so;
   so.listen = config.str("listen");
   so.worker_threads = 2;
@@ -211,9 +220,41 @@ Result<std::unique_ptr<DataPlane>> DataPlane::start(const Config& config, const 
   return std::unique_ptr<DataPlane>(new DataPlane(std::move(impl)));
 }
 
+// The edge twin cache: deltas go to the devices on this agent's broker (QoS 1), local desired
+// changes up through the events stream, and reported state from ingest keeps it current.
+Status DataPlane::open_twin_cache(Impl& impl) {
+  IOT_ASSIGN(impl.twin_db, storage::open_sqlite(join_path(impl.data_dir, "twins.db")));
+  Impl* raw = &impl;
+  twins::EdgeCallbacks cb;
+  cb.publish = [raw](const std::string& topic, const std::string& payload) -> Status {
+    if (!raw->mqtt) return make_error(Errc::unavailable, "this agent has no broker to publish " + topic + " on");
+    return raw->mqtt->publish(topic, payload, 1);
+  };
+  cb.emit = [raw](const dataplane::Event& e) -> Status {
+    std::vector<dataplane::Record> one{e};
+    IOT_TRY(raw->buffer->stream(dataplane::kEventsStream)->append_records(one));
+    return ok();
+  };
+  IOT_ASSIGN(impl.twin_cache, twins::EdgeTwinCache::open(*impl.twin_db, SystemClock::instance(), std::move(cb)));
+  if (impl.ingest) {
+    twins::EdgeTwinCache* cache = impl.twin_cache.get();
+    impl.ingest->set_reported_observer([cache](const std::string& twin, const std::string& json, int64_t ts) {
+      auto value = twin::parse_json_text(json);
+      if (!value || !value->is_object()) return;
+      if (auto st = cache->on_reported(twin, *value, ts); !st) {
+        logger().warn("twin {}: cached reported state not updated: {}", twin, st.error().message());
+      }
+    });
+  }
+  return ok();
+}
+
+twins::EdgeTwinCache& DataPlane::twin_cache() { return *impl_->twin_cache; }
+
 Status DataPlane::set_node_id(const std::string& node_id) {
   std::lock_guard lock(impl_->mu);
   impl_->node_id = node_id;
+  if (impl_->ingest) impl_->ingest->set_attach_node(node_id);
   if (impl_->forwarding) return ok();
   std::vector<std::shared_ptr<api::HttpClient>> clients;
   for (int i = 0; i < 2; ++i) {

@@ -6,6 +6,7 @@
 //   <data-dir>/spool/    device messages, durable before PUBACK (written by the plugin)
 //   <data-dir>/buffer/   the node's streams and the receiver's marks
 //   <data-dir>/objects/  manifests of files taken in by PUT /api/v1/objects/{id}/chunks/{offset}
+//   <data-dir>/twins.db  the edge twin cache (twins/edge_cache.h)
 //   <data-dir>/agent.url where this agent's ingest endpoint listens (for children, tests)
 #pragma once
 
@@ -16,6 +17,10 @@
 #include "core/config.h"
 #include "core/result.h"
 #include "model/node.h"
+
+namespace iotwins::twins {
+class EdgeTwinCache;
+}
 
 namespace iotwins::agent {
 
@@ -36,10 +41,14 @@ class DataPlane {
   std::string mqtt_url() const;
   // Buffer and ingest figures for the heartbeat.
   void fill_kpis(model::NodeKpis& kpis);
+  // The twins of this agent's devices (served on --listen under /api/v1/twins, kept in sync with
+  // the server by TwinSync).
+  twins::EdgeTwinCache& twin_cache();
 
  private:
   struct Impl;
   explicit DataPlane(std::unique_ptr<Impl> impl);
+  static Status open_twin_cache(Impl& impl);
   std::unique_ptr<Impl> impl_;
 };
 

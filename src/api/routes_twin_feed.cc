@@ -47,9 +47,19 @@ void add_twin_feed_routes(Router& router, const Services& s) {
   twins::TwinService& svc = *s.twins;
   router.add(Method::GET, "/api/v1/twins/events", [&svc](Request& req) {
     for (const auto& [k, v] : req.query) {
-      if (k != "cursor" && k != "node" && k != "filter") {
-        return problem(Error(Errc::invalid_argument, "unknown query parameter '" + k + "' (accepted: cursor, node, filter)"));
+      if (k != "cursor" && k != "node" && k != "filter" && k != "keepalive") {
+        return problem(Error(Errc::invalid_argument,
+                             "unknown query parameter '" + k + "' (accepted: cursor, node, filter, keepalive)"));
       }
+    }
+    auto keepalive = std::chrono::seconds(kKeepalive);
+    if (const std::string* k = req.query_param("keepalive")) {
+      int v = 0;
+      auto [p, ec] = std::from_chars(k->data(), k->data() + k->size(), v);
+      if (ec != std::errc() || p != k->data() + k->size() || v < 1 || v > 300) {
+        return problem(Error(Errc::invalid_argument, "keepalive must be 1..300 seconds, not '" + *k + "'"));
+      }
+      keepalive = std::chrono::seconds(v);
     }
     auto cursor = cursor_of(req, svc);
     if (!cursor) return problem(cursor.error());
@@ -63,7 +73,7 @@ void add_twin_feed_routes(Router& router, const Services& s) {
     Response r;
     r.content_type = "text/event-stream";
     r.headers.emplace("Cache-Control", "no-store");
-    r.stream = [&svc, at = *cursor, node, query](const ChunkWriter& write) mutable -> Status {
+    r.stream = [&svc, at = *cursor, node, query, keepalive](const ChunkWriter& write) mutable -> Status {
       twins::FeedFilter filter{node, query ? &*query : nullptr};
       // A first comment tells the client the stream is open before any change arrives.
       if (!write(": iotwins twin feed from " + std::to_string(at) + "\n\n")) return ok();
@@ -79,14 +89,14 @@ void add_twin_feed_routes(Router& router, const Services& s) {
         at = page.cursor;
         if (page.items.size() == kBatch) continue;
         if (!svc.wait_for_change(at, std::chrono::seconds(1))) return ok();  // shutting down
-        if (std::chrono::steady_clock::now() - last_write >= kKeepalive) {
+        if (std::chrono::steady_clock::now() - last_write >= keepalive) {
           if (!write(": keepalive\n\n")) return ok();
           last_write = std::chrono::steady_clock::now();
         }
       }
     };
     return r;
-  }, {.summary = "the twins' change feed (Server-Sent Events; ?cursor=<seq>|now or Last-Event-ID, ?node=, ?filter=)"});
+  }, {.summary = "the twins' change feed (Server-Sent Events; ?cursor=<seq>|now or Last-Event-ID, ?node=, ?filter=, ?keepalive=<s>)"});
 }
 
 }  // namespace iotwins::api

@@ -108,6 +108,17 @@ void SpoolIngest::report(const std::string& twin, std::string_view topic, const 
   on_error_(twin, json);
 }
 
+void SpoolIngest::set_attach_node(std::string node_id) {
+  std::lock_guard lock(attach_mu_);
+  if (node_id != attach_node_) attached_.clear();
+  attach_node_ = std::move(node_id);
+}
+
+void SpoolIngest::set_reported_observer(ReportedObserver observer) {
+  std::lock_guard lock(attach_mu_);
+  observer_ = std::move(observer);
+}
+
 Result<size_t> SpoolIngest::step() {
   if (!tail_) {
     IOT_ASSIGN(auto acked, wal::read_external_offset(fs_, options_.spool_dir, options_.consumer));
@@ -169,6 +180,8 @@ Result<size_t> SpoolIngest::step() {
     std::string error;
     if (auto st = validate_twin_id(twin); !st) {
       error = st.error().message();
+    } else if (type.starts_with('$')) {
+      error = "event type '" + type + "': types starting with '$' are reserved for the platform";
     } else if (msg->payload.size() > options_.max_event_bytes) {
       error = "payload of " + std::to_string(msg->payload.size()) + " bytes exceeds the limit of " +
               std::to_string(options_.max_event_bytes);
@@ -190,6 +203,25 @@ Result<size_t> SpoolIngest::step() {
     ++delta.events;
   }
   if (handled == 0) return 0;
+  // Attachment events for twins not seen yet, in the same append as their data.
+  std::vector<std::string> newly_attached;
+  ReportedObserver observer;
+  {
+    std::lock_guard lock(attach_mu_);
+    observer = observer_;
+    if (!attach_node_.empty()) {
+      auto note = [&](const std::string& twin) {
+        if (twin.empty() || attached_.contains(twin)) return;
+        if (std::find(newly_attached.begin(), newly_attached.end(), twin) != newly_attached.end()) return;
+        newly_attached.push_back(twin);
+      };
+      for (const auto& r : samples) note(std::get<Sample>(r).twin);
+      for (const auto& r : events) note(std::get<Event>(r).twin);
+      std::string body = "{\"node\":" + json_string(attach_node_) + "}";
+      int64_t now = SystemClock::instance().now_ns();
+      for (const auto& t : newly_attached) events.push_back(Event{t, "$attached", now, body});
+    }
+  }
   Status st = ok();
   if (!samples.empty()) {
     auto r = buffer_.stream(kTelemetryStream)->append_records(samples);
@@ -208,6 +240,16 @@ Result<size_t> SpoolIngest::step() {
   if (!st) {
     tail_.reset();  // read these messages again from the acknowledged offset next time
     return std::unexpected(st.error());
+  }
+  if (!newly_attached.empty()) {
+    std::lock_guard lock(attach_mu_);
+    attached_.insert(newly_attached.begin(), newly_attached.end());
+  }
+  if (observer) {
+    for (const auto& r : events) {
+      const auto& e = std::get<Event>(r);
+      if (e.type == "reported") observer(e.twin, e.json, e.ts_ns);
+    }
   }
   std::lock_guard lock(stats_mu_);
   stats_.messages += delta.messages;

@@ -6,7 +6,8 @@
 // Topics (ARCHITECTURE.md §4):
 //   iotwins/<twin>/telemetry     JSON object of numbers (+ optional "ts") → samples (telemetry)
 //   iotwins/<twin>/reported      a partial JSON document → event "reported" (events stream)
-//   iotwins/<twin>/events/<type> any JSON value → event <type> (events stream)
+//   iotwins/<twin>/events/<type> any JSON value → event <type> (events stream); types starting
+//                                with '$' are the platform's own and refused from devices
 // A message without "ts" is stamped with the time the broker received it.
 //
 // Invalid messages — and rejected fields of otherwise good telemetry — are counted, logged at
@@ -25,6 +26,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -65,6 +67,9 @@ struct SpoolIngestStats {
   std::string last_error;
 };
 
+// Reported state made durable by ingest: (twin, the JSON text, broker receive time).
+using ReportedObserver = std::function<void(const std::string& twin, const std::string& json, int64_t ts_ns)>;
+
 // (twin, JSON text of the error report). twin is "" when the topic names none.
 using ErrorReporter = std::function<void(const std::string& twin, const std::string& json)>;
 
@@ -80,6 +85,13 @@ class SpoolIngest {
   // One pass over what is in the spool now (tests and the thread); returns messages handled.
   Result<size_t> step();
 
+  // Once set, the first message of each twin (since then) also appends a `$attached` event
+  // {"node": node_id} in the same append, so the server learns which agent's broker the twin's
+  // device talks to (where its desired-state deltas must go).
+  void set_attach_node(std::string node_id);
+  // Called after each append for the reported-state messages in it (the edge twin cache).
+  void set_reported_observer(ReportedObserver observer);
+
  private:
   void loop();
   void report(const std::string& twin, std::string_view topic, const std::string& error,
@@ -89,6 +101,10 @@ class SpoolIngest {
   SpoolIngestOptions options_;
   NodeBuffer& buffer_;
   ErrorReporter on_error_;
+  std::mutex attach_mu_;  // guards the two below and observer_
+  std::string attach_node_;
+  std::set<std::string, std::less<>> attached_;
+  ReportedObserver observer_;
   ManualClock msg_clock_;  // the decoder's "now": each message's broker receive time
   TelemetryDecoder decoder_;
   std::unique_ptr<simdjson::dom::parser> json_;  // validates reported/event payloads

@@ -101,6 +101,53 @@ TEST_F(SpoolIngestTest, InvalidMessagesAreReportedAndDoNotStopIngest) {
   EXPECT_TRUE(records(kEventsStream).empty());
 }
 
+TEST_F(SpoolIngestTest, PlatformEventTypesAreRefusedFromDevices) {
+  publish("iotwins/pump-1/events/$desired", R"({"desired":{"speed":1}})");
+  publish("iotwins/pump-1/events/$attached", R"({"node":"evil"})");
+  publish("iotwins/pump-1/events/alarm", R"({"code":1})");
+  std::vector<std::pair<std::string, std::string>> errors;
+  SpoolIngest ingest(fs_, {.spool_dir = dir_ + "/spool"}, *buffer_,
+                     [&](const std::string& twin, const std::string& json) { errors.emplace_back(twin, json); });
+  ASSERT_TRUE(ingest.step());
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_NE(errors[0].second.find("reserved for the platform"), std::string::npos) << errors[0].second;
+  EXPECT_EQ(records(kEventsStream), (std::vector<Record>{Event{"pump-1", "alarm", kNow, R"({"code":1})"}}));
+}
+
+TEST_F(SpoolIngestTest, AttachesEachTwinOnceToTheNodeAndReportsReportedState) {
+  SpoolIngest ingest(fs_, {.spool_dir = dir_ + "/spool"}, *buffer_);
+  publish("iotwins/pump-1/telemetry", R"({"temp":1})");
+  ASSERT_TRUE(ingest.step());  // before the node id is known: no attachment
+  ingest.set_attach_node("edge-7");
+  std::vector<std::string> seen;
+  ingest.set_reported_observer([&](const std::string& twin, const std::string& json, int64_t ts) {
+    seen.push_back(twin + " " + json + " " + std::to_string(ts == kNow));
+  });
+  publish("iotwins/pump-1/telemetry", R"({"temp":2})");
+  publish("iotwins/pump-2/reported", R"({"mode":"auto"})");
+  publish("iotwins/pump-1/telemetry", R"({"temp":3})");
+  ASSERT_TRUE(ingest.step());
+  publish("iotwins/pump-2/reported", R"({"mode":"manual"})");
+  ASSERT_TRUE(ingest.step());
+  auto evs = records(kEventsStream);
+  ASSERT_EQ(evs.size(), 4u);
+  int attached = 0;
+  for (const auto& r : evs) {
+    const auto& e = std::get<Event>(r);
+    if (e.type == "$attached") {
+      ++attached;
+      EXPECT_EQ(e.json, R"({"node":"edge-7"})");
+    }
+  }
+  EXPECT_EQ(attached, 2);  // pump-1 and pump-2, once each
+  EXPECT_EQ(seen, (std::vector<std::string>{R"(pump-2 {"mode":"auto"} 1)", R"(pump-2 {"mode":"manual"} 1)"}));
+  // A new node id (re-registration) attaches again.
+  ingest.set_attach_node("edge-8");
+  publish("iotwins/pump-1/telemetry", R"({"temp":4})");
+  ASSERT_TRUE(ingest.step());
+  EXPECT_EQ(std::get<Event>(records(kEventsStream).back()).json, R"({"node":"edge-8"})");
+}
+
 TEST_F(SpoolIngestTest, AFullBufferAcknowledgesNothingAndResumesLater) {
   buffer_.reset();
   auto b = NodeBuffer::open(fs_, {.dir = dir_ + "/small",
