@@ -21,6 +21,18 @@ std::string joined(const std::vector<std::string>& names) {
 // usr/bin is recreated as the same symlink).
 constexpr const char* kSystemDirs[] = {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"};
 
+// The runtime program found in PATH and able to run `probe_args`; `found` gets its path.
+Fingerprint probe_runtime(const std::string& program, const std::string& path, std::vector<std::string> probe_args,
+                          const std::string& failure, std::string& found) {
+  auto binary = find_program(program, path);
+  if (!binary) return {.available = false, .reason = program + " not found in PATH"};
+  found = *binary;
+  probe_args.insert(probe_args.begin(), found);
+  auto st = run_probe(probe_args);
+  if (!st) return {.available = false, .reason = failure + ": " + st.error().message()};
+  return {.available = true};
+}
+
 }  // namespace
 
 Result<ProcessOptions> ExecDriver::plain_command(const TaskSpec& spec, const std::string& dir) {
@@ -48,17 +60,10 @@ Result<ProcessOptions> ExecDriver::command(const TaskSpec& spec, const std::stri
 
 Fingerprint SandboxDriver::fingerprint() {
   std::call_once(probed_, [&] {
-    auto bwrap = find_program("bwrap", config_.path);
-    if (!bwrap) {
-      fingerprint_ = {.available = false, .reason = "bwrap (bubblewrap) not found in PATH"};
-      return;
-    }
-    bwrap_ = *bwrap;
-    auto st = run_probe({bwrap_, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-pid",
-                         "--unshare-net", "--die-with-parent", "/bin/true"});
-    fingerprint_ = st ? Fingerprint{.available = true}
-                      : Fingerprint{.available = false, .reason = "bubblewrap cannot start a sandbox here: " +
-                                                                     st.error().message()};
+    fingerprint_ = probe_runtime("bwrap", config_.path,
+                                 {"--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-pid",
+                                  "--unshare-net", "--die-with-parent", "/bin/true"},
+                                 "bubblewrap cannot start a sandbox here", bwrap_);
   });
   return fingerprint_;
 }
@@ -111,17 +116,9 @@ Result<ProcessOptions> SandboxDriver::command(const TaskSpec& spec, const std::s
 
 Fingerprint OciDriver::fingerprint() {
   std::call_once(probed_, [&] {
-    auto podman = find_program("podman", config_.path);
-    if (!podman) {
-      fingerprint_ = {.available = false, .reason = "podman not found in PATH"};
-      return;
-    }
-    podman_ = *podman;
     // No image is pulled: the host's root is the container's root.
-    auto st = run_probe({podman_, "run", "--rm", "--network=none", "--rootfs", "/", "/bin/true"});
-    fingerprint_ = st ? Fingerprint{.available = true}
-                      : Fingerprint{.available = false, .reason = "podman cannot start a container here: " +
-                                                                     st.error().message()};
+    fingerprint_ = probe_runtime("podman", config_.path, {"run", "--rm", "--network=none", "--rootfs", "/", "/bin/true"},
+                                 "podman cannot start a container here", podman_);
   });
   return fingerprint_;
 }
