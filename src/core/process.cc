@@ -41,14 +41,23 @@ Result<Process> Process::spawn(const ProcessOptions& options) {
   for (auto& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
 
-  int out_fd = -1, err_fd = -1;
+  int out_fd = -1, err_fd = -1, in_fd = -1;
   auto close_fds = [&] {
     if (out_fd >= 0) ::close(out_fd);
     if (err_fd >= 0 && err_fd != out_fd) ::close(err_fd);
+    if (in_fd >= 0) ::close(in_fd);
   };
+  if (!options.stdin_path.empty()) {
+    in_fd = ::open(options.stdin_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in_fd < 0) return errno_error("open " + options.stdin_path, errno);
+  }
   if (!options.stdout_path.empty()) {
     out_fd = ::open(options.stdout_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (out_fd < 0) return errno_error("open " + options.stdout_path, errno);
+    if (out_fd < 0) {
+      int err = errno;
+      close_fds();
+      return errno_error("open " + options.stdout_path, err);
+    }
   }
   if (options.stderr_path == "stdout") {
     err_fd = out_fd;
@@ -84,6 +93,7 @@ Result<Process> Process::spawn(const ProcessOptions& options) {
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (in_fd >= 0) ::dup2(in_fd, STDIN_FILENO);
     if (out_fd >= 0) ::dup2(out_fd, STDOUT_FILENO);
     if (err_fd >= 0) ::dup2(err_fd, STDERR_FILENO);
     if (!options.working_dir.empty() && ::chdir(options.working_dir.c_str()) != 0) {

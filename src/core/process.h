@@ -22,6 +22,7 @@ struct ProcessOptions {
   std::string stderr_path;        // empty: inherit; "stdout": same as stdout
   bool new_process_group = true;  // so signals to the parent's group (Ctrl-C) reach us first
   bool die_with_parent = true;    // false: survives us (agent tasks re-attached after a restart)
+  std::string stdin_path;         // empty: inherit; otherwise read from this file ("/dev/null")
 };
 
 struct ExitStatus {

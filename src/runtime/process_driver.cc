@@ -115,6 +115,7 @@ Result<TaskHandle> ProcessDriver::start(const TaskSpec& spec) {
   if (!options) return std::unexpected(std::move(options).error().context("task " + spec.id));
   options->stdout_path = task_log_path(dir, "stdout");
   options->stderr_path = task_log_path(dir, "stderr");
+  options->stdin_path = "/dev/null";  // never the agent's terminal or pipe
   options->new_process_group = true;
   options->die_with_parent = false;  // the task outlives an agent restart; recover() re-attaches
   auto child = Process::spawn(*options);

@@ -137,7 +137,8 @@ void Supervisor::start_task(Task& task, int64_t now) {
     task.health_failures = 0;
     task.next_health_ns = now + task.spec.health.interval_ms * 1'000'000;
     dirty_ = true;
-    emit(task, TaskEventKind::started, "pid " + std::to_string(handle->pid));
+    emit(task, TaskEventKind::started,
+         handle->pid > 0 ? "pid " + std::to_string(handle->pid) : "in-process (" + task.spec.driver + ")");
     return;
   }
   emit(task, TaskEventKind::start_failed, failure);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <fstream>
 #include <sstream>
@@ -26,6 +27,25 @@ TEST(Process, RunsCapturesOutputAndExitCode) {
   EXPECT_TRUE(st.exited());
   EXPECT_EQ(st.code, 3);
   EXPECT_EQ(slurp(out), "hi bar\nerr\n");
+}
+
+TEST(Process, ReadsStdinFromAFileAndReleaseLeavesTheChildRunning) {
+  std::string in = testing::TempDir() + "proc_in.txt";
+  std::string out = testing::TempDir() + "proc_cat.txt";
+  std::remove(out.c_str());
+  std::ofstream(in) << "from a file\n";
+  auto p = Process::spawn({.argv = {"cat"}, .stdout_path = out, .stdin_path = in});
+  ASSERT_TRUE(p) << p.error().to_string();
+  EXPECT_EQ(p->wait().code, 0);
+  EXPECT_EQ(slurp(out), "from a file\n");
+
+  auto sleeper = Process::spawn({.argv = {"sleep", "1000"}, .die_with_parent = false});
+  ASSERT_TRUE(sleeper);
+  pid_t pid = sleeper->release();
+  sleeper = Process();  // destroying a released Process does not kill the child
+  EXPECT_EQ(::kill(pid, 0), 0);
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
 }
 
 TEST(Process, MissingProgramIsAnErrorNotAChild) {
