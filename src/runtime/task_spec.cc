@@ -176,11 +176,11 @@ Status validate_task_spec(const TaskSpec& s) {
     if (s.image.empty()) return bad(where + ": image", "an oci task needs an image");
   } else if (s.driver == "builtin") {
     if (s.builtin.empty()) return bad(where + ": builtin", "a builtin task needs the operator's name");
-    json cfg = json::parse(s.config_json, nullptr, false);
-    if (cfg.is_discarded() || !cfg.is_object()) return bad(where + ": config", "must be a JSON object");
   } else {
     return bad(where + ": driver", "must be one of exec, sandbox, oci, builtin (got '" + s.driver + "')");
   }
+  json cfg = json::parse(s.config_json, nullptr, false);
+  if (cfg.is_discarded() || !cfg.is_object()) return bad(where + ": config", "must be a JSON object");
   if (!s.artifact_sha256.empty() && !is_sha256(s.artifact_sha256)) {
     return bad(where + ": artifact", "must be 64 lowercase hex digits (a sha256)");
   }
@@ -217,10 +217,8 @@ json task_spec_to_json(const TaskSpec& s) {
   if (!s.env.empty()) j["env"] = s.env;
   if (!s.workdir.empty()) j["workdir"] = s.workdir;
   if (!s.image.empty()) j["image"] = s.image;
-  if (!s.builtin.empty()) {
-    j["builtin"] = s.builtin;
-    j["config"] = json::parse(s.config_json, nullptr, false);
-  }
+  if (!s.builtin.empty()) j["builtin"] = s.builtin;
+  if (!s.builtin.empty() || s.config_json != "{}") j["config"] = json::parse(s.config_json, nullptr, false);
   j["resources"] = {{"cpu", s.resources.cpu}, {"memory_bytes", s.resources.memory_bytes},
                     {"cpu_seconds", s.resources.cpu_seconds}, {"open_files", s.resources.open_files}};
   j["restart"] = {{"mode", restart_mode_name(s.restart.mode)}, {"max_restarts", s.restart.max_restarts},

@@ -47,6 +47,17 @@ TEST(TaskSpec, RoundTripsEveryField) {
   EXPECT_EQ(*b2, b);
 }
 
+TEST(TaskSpec, AConfigOnAnotherDriverSurvivesTheRoundTrip) {
+  // Found by fuzz_task_spec: a config on an oci task was decoded but not encoded again.
+  auto s = decode_task_spec(R"({"id":"c","driver":"oci","image":"alpine:3","config":{"a":1}})");
+  ASSERT_TRUE(s) << s.error().to_string();
+  auto back = decode_task_spec(encode_task_spec(*s));
+  ASSERT_TRUE(back) << back.error().to_string();
+  EXPECT_EQ(*back, *s);
+  TaskSpec bad{.id = "x", .driver = "exec", .command = "/bin/true", .config_json = "[1]"};
+  EXPECT_EQ(validate_task_spec(bad).error().code(), Errc::invalid_argument);
+}
+
 TEST(TaskSpec, DefaultsApplyToAMinimalSpec) {
   auto s = decode_task_spec(R"({"id":"t","driver":"oci","image":"alpine:3"})");
   ASSERT_TRUE(s) << s.error().to_string();
