@@ -28,6 +28,7 @@ fuzz_skab_csv|skab_csv|corpus|-|4096
 fuzz_analytics_params|analytics_params|corpus|-|2048
 fuzz_detector_model|detector_model|corpus|-|16384
 fuzz_plant|plant|corpus|-|4096
+fuzz_task_spec|task_spec|corpus|-|8192
 fuzz_desired_delta|desired_delta|corpus|-|4096
 fuzz_config_yaml|config_yaml|corpus|-|2048
 fuzz_node_json|node_json|corpus|-|4096
