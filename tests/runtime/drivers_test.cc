@@ -157,20 +157,20 @@ TEST(SandboxDriver, RunsPrivateWithoutNetworkAndWithLimits) {
   std::string secret = ws.root() + "/artifacts";
   std::string host_tmp = "/tmp/iotwins-sandbox-" + std::to_string(::getpid());
   std::filesystem::remove(host_tmp);
-  TaskSpec spec = ws.exec_task("boxed", "echo nofile=$(ulimit -n)\n"
+  TaskSpec spec = ws.exec_task("boxed", "echo nofile=$(ulimit -n) as=$(ulimit -v) cpu=$(ulimit -t)\n"
                                         "echo ifaces=$(tail -n +3 /proc/net/dev | wc -l)\n"
                                         "test -e " + secret + " && echo sees-store || echo no-store\n"
                                         "touch " + host_tmp + " && echo tmp-writable\n"
                                         "echo pid=$$\n"
                                         "touch $IOTWINS_TASK_DIR/written");
   spec.driver = "sandbox";
-  spec.resources.open_files = 64;
+  spec.resources = {.memory_bytes = 512 << 20, .cpu_seconds = 100, .open_files = 64};
   ASSERT_TRUE(driver.start(spec));
   TaskExit exit = wait_exit(driver, "boxed");
   std::string out = read_task_log(ws.config(), "boxed", "stdout", 4096).value_or("");
   EXPECT_TRUE(exit.success()) << exit.to_string() << "\n" << out
                               << read_task_log(ws.config(), "boxed", "stderr", 4096).value_or("");
-  EXPECT_NE(out.find("nofile=64\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("nofile=64 as=524288 cpu=100\n"), std::string::npos) << out;
   EXPECT_NE(out.find("ifaces=1\n"), std::string::npos) << out;  // loopback only
   EXPECT_NE(out.find("no-store\n"), std::string::npos) << out;
   EXPECT_NE(out.find("tmp-writable\n"), std::string::npos) << out;
