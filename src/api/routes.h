@@ -22,6 +22,12 @@ class ObjectIntake;
 namespace iotwins::events {
 class EventLog;
 }
+namespace iotwins::artifacts {
+class ArtifactStore;
+}
+namespace iotwins::registry {
+class ModelRegistry;
+}
 namespace iotwins::twins {
 class TwinService;
 class EdgeTwinCache;
@@ -47,6 +53,8 @@ struct Services {
   dataplane::ObjectIntake* object_intake = nullptr; // null: no PUT …/chunks/{offset} (agent)
   twins::TwinService* twins = nullptr;         // null: no twin routes (server)
   twins::EdgeTwinCache* edge_twins = nullptr;  // null: no cached-twin routes (agent)
+  artifacts::ArtifactStore* artifacts = nullptr;  // null: no /api/v1/artifacts routes
+  registry::ModelRegistry* models = nullptr;      // null (or no artifacts): no /api/v1/models routes
   // Readiness: empty string when ready, else what is not ready yet.
   std::function<std::string()> readiness;
 };
@@ -60,6 +68,11 @@ void add_event_routes(Router& router, const Services& services);
 // Server: the file store (list, metadata, content). Agent: chunk intake and resume status.
 void add_object_routes(Router& router, const Services& services);
 void add_object_intake_routes(Router& router, const Services& services);
+
+// Server: the artifact store (put, get, list) and the model registry (versions, promote,
+// rollback, history, changes).
+void add_artifact_routes(Router& router, const Services& services);
+void add_model_routes(Router& router, const Services& services);
 
 // Server: twin models, twins, their state, queries, tree, history and the change feed (SSE).
 void add_twin_routes(Router& router, const Services& services);

@@ -129,19 +129,24 @@ Result<model::Node> NodeRegistry::register_node(const model::NodeRegistration& r
 }
 
 Result<model::Node> NodeRegistry::heartbeat(const std::string& id, const model::Heartbeat& hb) {
-  std::lock_guard lock(mu_);
-  auto it = nodes_.find(id);
-  if (it == nodes_.end()) return make_error(Errc::not_found, "node " + id + " is not registered");
-  model::Node node = it->second.node;
-  auto before = with_state(node).state;
-  node.last_seen_ns = clock_.now_ns();
-  node.kpis = hb.kpis;
-  IOT_TRY(persist(node, it->second.draining));
-  it->second.node = node;
-  if (before == model::NodeState::unreachable || before == model::NodeState::down) {
-    logger().info("node {} is back after being {}", id, model::to_string(before));
+  model::Node stored;
+  {
+    std::lock_guard lock(mu_);
+    auto it = nodes_.find(id);
+    if (it == nodes_.end()) return make_error(Errc::not_found, "node " + id + " is not registered");
+    model::Node node = it->second.node;
+    auto before = with_state(node).state;
+    node.last_seen_ns = clock_.now_ns();
+    node.kpis = hb.kpis;
+    IOT_TRY(persist(node, it->second.draining));
+    it->second.node = node;
+    if (before == model::NodeState::unreachable || before == model::NodeState::down) {
+      logger().info("node {} is back after being {}", id, model::to_string(before));
+    }
+    stored = with_state(node);
   }
-  return with_state(node);
+  if (observer_) observer_(stored);
+  return stored;
 }
 
 Result<model::Node> NodeRegistry::get(const std::string& id) const {

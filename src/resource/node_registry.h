@@ -12,6 +12,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -42,6 +43,10 @@ class NodeRegistry {
   Result<model::Node> register_node(const model::NodeRegistration& reg);
   // Records a heartbeat; not_found tells the agent to register again.
   Result<model::Node> heartbeat(const std::string& id, const model::Heartbeat& hb);
+  // Called after every accepted heartbeat with the node as stored, outside the registry's lock
+  // (the server records KPI history and threshold events). Set it before heartbeats arrive.
+  using HeartbeatObserver = std::function<void(const model::Node&)>;
+  void on_heartbeat(HeartbeatObserver observer) { observer_ = std::move(observer); }
   Result<model::Node> get(const std::string& id) const;
   std::vector<model::Node> list() const;
   Result<model::Node> set_draining(const std::string& id, bool draining);
@@ -67,6 +72,7 @@ class NodeRegistry {
   RegistryOptions options_;
   mutable std::mutex mu_;
   std::map<std::string, Entry> nodes_;
+  HeartbeatObserver observer_;
 };
 
 }  // namespace iotwins::resource

@@ -2,12 +2,15 @@
 
 #include "api/http_server.h"
 #include "api/routes.h"
+#include "artifacts/store.h"
 #include "core/fs.h"
 #include "core/log.h"
 #include "core/signals.h"
 #include "events/event_log.h"
+#include "registry/registry.h"
 #include "resource/node_registry.h"
 #include "server/data_plane.h"
+#include "server/node_kpis.h"
 #include "storage/database.h"
 #include "tsdbext/open_store.h"
 #include "twins/service.h"
@@ -37,6 +40,11 @@ ConfigSpec config_spec() {
             .help = "which unknown twin ids arriving as telemetry create a twin, and with which model: "
                     "comma-separated glob=model rules, first match wins (\"pump-*=Pump,*=\"); "
                     "'strict' creates none"});
+  spec.add({.name = "max-artifact", .type = ConfigType::size, .default_value = "256MiB",
+            .help = "largest artifact PUT /api/v1/artifacts accepts (the body is held in memory while it is hashed)"});
+  spec.add({.name = "kpi-thresholds", .default_value = std::string(resource::kDefaultThresholdRules),
+            .help = "node KPI rules that raise a 'threshold' event when crossed upward and 'threshold_cleared' "
+                    "when back at or below CLEAR: KPI>LIMIT[/CLEAR],… ('none': no rules)"});
   spec.add({.name = "tls-cert", .help = "PEM certificate chain: serve HTTPS"});
   spec.add({.name = "tls-key", .help = "PEM private key of --tls-cert"});
   spec.add({.name = "tls-client-ca", .help = "require client certificates signed by this CA (mTLS)"});
@@ -86,6 +94,28 @@ int run(const Config& config) {
     log.error("{}", twin_service.error().message());
     return 1;
   }
+  auto thresholds = resource::parse_threshold_rules(config.str("kpi-thresholds"));
+  if (!thresholds) {
+    log.error("--kpi-thresholds: {}", thresholds.error().message());
+    return 2;
+  }
+  // Node KPI history and threshold events, on every accepted heartbeat.
+  resource::KpiMonitor kpi_monitor(std::move(*thresholds), SystemClock::instance());
+  NodeKpiRecorder kpi_recorder(**store, **events, kpi_monitor);
+  (*nodes)->on_heartbeat([&kpi_recorder, &log](const model::Node& node) {
+    if (auto st = kpi_recorder.record(node); !st) log.warn("node KPI history: {}", st.error().message());
+  });
+  auto artifact_store = artifacts::ArtifactStore::open(join_path(data_dir, "artifacts"),
+                                                       {.max_bytes = static_cast<uint64_t>(config.size("max-artifact"))});
+  if (!artifact_store) {
+    log.error("{}", artifact_store.error().message());
+    return 1;
+  }
+  auto models = registry::ModelRegistry::open(**db, **artifact_store, SystemClock::instance());
+  if (!models) {
+    log.error("{}", models.error().message());
+    return 1;
+  }
   auto data_plane = ServerDataPlane::start(data_dir, **store, **events, **twin_service);
   if (!data_plane) {
     log.error("{}", data_plane.error().message());
@@ -100,6 +130,8 @@ int run(const Config& config) {
   services.events = events->get();
   services.objects = &(*data_plane)->objects();
   services.twins = twin_service->get();
+  services.artifacts = artifact_store->get();
+  services.models = models->get();
   services.readiness = [] { return std::string(); };
   api::Router router;
   api::add_server_routes(router, services);
