@@ -33,7 +33,8 @@ class BuiltinTask {
   virtual Status run(std::stop_token stop) = 0;
 };
 
-// The factory checks the config: a bad one fails the start with invalid_argument.
+// The factory checks the config (a bad one fails the start with invalid_argument) and copies
+// what it needs from the context: the context itself does not outlive the call.
 using BuiltinRegistry = FactoryRegistry<BuiltinTask, const BuiltinContext&>;
 BuiltinRegistry& builtin_tasks();
 
