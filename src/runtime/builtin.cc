@@ -17,6 +17,8 @@ struct BuiltinDriver::Running {
   std::string id;
   std::unique_ptr<BuiltinTask> task;
   std::FILE* log = nullptr;
+  std::string log_path;
+  uint64_t log_bytes = 0, log_max = 0;
   std::mutex log_mu;
   std::mutex mu;
   std::condition_variable cv;
@@ -33,6 +35,20 @@ struct BuiltinDriver::Running {
       thread.join();
     }
     if (log) std::fclose(log);
+  }
+  // One line to the stdout log; past log_max the file moves to stdout.log.1 (as process tasks' logs).
+  void write_log(std::string_view line) {
+    std::lock_guard lock(log_mu);
+    if (!log) return;
+    std::fwrite(line.data(), 1, line.size(), log);
+    std::fputc('\n', log);
+    std::fflush(log);
+    log_bytes += line.size() + 1;
+    if (log_bytes <= log_max) return;
+    std::fclose(log);
+    std::rename(log_path.c_str(), (log_path + ".1").c_str());
+    log = std::fopen(log_path.c_str(), "a");
+    log_bytes = 0;
   }
   bool wait_done(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mu);
@@ -63,15 +79,13 @@ Result<TaskHandle> BuiltinDriver::start(const TaskSpec& spec) {
   std::string log_path = task_log_path(dir, "stdout");
   run->log = std::fopen(log_path.c_str(), "a");
   if (!run->log) return errno_error("open " + log_path, errno);
+  run->log_path = log_path;
+  run->log_bytes = PosixFileSystem::instance().file_size(log_path).value_or(0);
+  run->log_max = config_.log_max_bytes;
   Running* raw = run.get();
   BuiltinContext ctx{.task_id = spec.id, .config_json = spec.config_json, .task_dir = dir,
                      .inputs = spec.inputs, .outputs = spec.outputs,
-                     .log = [raw](std::string_view line) {
-                       std::lock_guard lock(raw->log_mu);
-                       std::fwrite(line.data(), 1, line.size(), raw->log);
-                       std::fputc('\n', raw->log);
-                       std::fflush(raw->log);
-                     }};
+                     .log = [raw](std::string_view line) { raw->write_log(line); }};
   auto task = registry_.create(spec.builtin, ctx);
   if (!task) return std::unexpected(std::move(task).error().context("task " + spec.id + ": builtin " + spec.builtin));
   run->task = std::move(*task);

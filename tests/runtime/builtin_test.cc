@@ -67,6 +67,17 @@ TEST(BuiltinDriver, RunsARegisteredOperatorToCompletion) {
   EXPECT_EQ(*read_task_log(ws.config(), "c1", "stdout", 1000), "tick 0 of c1\ntick 1 of c1\ntick 2 of c1\n");
 }
 
+TEST(BuiltinDriver, ItsLogIsRotatedAtTheCap) {
+  Workspace ws("w");
+  DriverConfig config = ws.config();
+  config.log_max_bytes = 30;  // each line is 13 bytes: the third one rotates
+  BuiltinDriver driver(config, registry());
+  ASSERT_TRUE(driver.start(counter("c2", R"({"count":4})")));
+  ASSERT_TRUE(eventually([&] { return driver.poll("c2").has_value(); }));
+  EXPECT_EQ(testing::read_file(config.tasks_dir + "/c2/logs/stdout.log.1"), "tick 0 of c2\ntick 1 of c2\ntick 2 of c2\n");
+  EXPECT_EQ(*read_task_log(config, "c2", "stdout", 1000), "tick 0 of c2\ntick 1 of c2\ntick 2 of c2\ntick 3 of c2\n");
+}
+
 TEST(BuiltinDriver, StopRequestsTheTokenAndAnErrorIsExitCodeOne) {
   Workspace ws("w");
   BuiltinDriver driver(ws.config(), registry());
