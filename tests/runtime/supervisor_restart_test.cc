@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/process.h"
 #include "supervisor_harness.h"
 
 namespace iotwins::runtime {
@@ -93,6 +94,33 @@ TEST_F(SupervisorRestartTest, TheDesiredSetSurvivesAStopOfEveryTask) {
   EXPECT_EQ(h.count("kept", K::started), 2);
   EXPECT_EQ(SupervisorHarness::status_of(*second, "kept")->state, TaskState::running);
   second->shutdown(true);
+}
+
+TEST_F(SupervisorRestartTest, TasksOutliveAKilledAgentProcessAndAreReattached) {
+  TaskSpec spec{.id = "survivor", .driver = "exec", .command = "/bin/sleep", .args = {"1000"}};
+  std::string data_dir = ws.root() + "/agent";
+  auto agent = Process::spawn({.argv = {IOTWINS_BINARY_DIR "/bin/runtime_agent_helper", data_dir,
+                                        ws.config().tasks_dir, encode_task_specs({spec})},
+                               .stdout_path = ws.root() + "/helper.log", .stderr_path = "stdout"});
+  ASSERT_TRUE(agent) << agent.error().to_string();
+  ExitStatus died = agent->wait();
+  ASSERT_EQ(died.signal, SIGKILL) << died.to_string() << "\n" << testing::read_file(ws.root() + "/helper.log");
+  ASSERT_TRUE(std::filesystem::exists(data_dir + "/ready"));
+
+  auto next = h.open();  // the agent comes back
+  EXPECT_EQ(h.count("survivor", K::recovered), 1);
+  auto st = SupervisorHarness::status_of(*next, "survivor");
+  ASSERT_TRUE(st);
+  ASSERT_EQ(st->state, TaskState::running);
+  EXPECT_TRUE(pid_alive(st->handle.pid));  // no PR_SET_PDEATHSIG took it down with the agent
+  next->tick();
+  EXPECT_EQ(h.count("survivor", K::started), 0);  // re-attached, not started twice
+  next->shutdown(true);
+  auto stopped = h.last("survivor", K::stopped);
+  ASSERT_TRUE(stopped);
+  EXPECT_EQ(stopped->exit.signal, 0);
+  EXPECT_EQ(stopped->exit.code, -1);  // not our child: the status is unknown
+  EXPECT_TRUE(testing::eventually([&] { return !pid_alive(st->handle.pid); }));
 }
 
 TEST_F(SupervisorRestartTest, ACorruptStateFileIsRefusedWithItsPath) {
