@@ -66,6 +66,7 @@ const Command kCommands[] = {
     {"server", "run the control plane (REST API, registry, …)", run_server},
     {"agent", "run a node agent (registers this machine, heartbeats, runs tasks)", run_agent},
     {"nodes", "list, show and drain the machines of the continuum", run_nodes},
+    {"twins", "digital twins: list, get, tree, set desired state, watch changes, models", run_twins},
     {"series", "list time series and query their samples or aggregates", run_series},
     {"objects", "send files up the continuum and fetch them from the server (put, ls, get)", run_objects},
     {"validate", "check a TOSCA template and explain every problem", run_validate},

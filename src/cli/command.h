@@ -30,6 +30,7 @@ ConfigSpec& add_client_flags(ConfigSpec& spec, std::vector<std::string> outputs 
 
 int run_nodes(std::span<const std::string> args);
 int run_series(std::span<const std::string> args);
+int run_twins(std::span<const std::string> args);
 int run_version(std::span<const std::string> args);
 int run_up(std::span<const std::string> args);
 int run_models(std::span<const std::string> args);

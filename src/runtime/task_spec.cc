@@ -200,6 +200,11 @@ Status validate_task_spec(const TaskSpec& s) {
     return bad(where + ": health.port", "must be in 1..65535");
   }
   if (h.kind == HealthKind::http && (h.path.empty() || h.path[0] != '/')) return bad(where + ": health.path", "must start with '/'");
+  if ((h.kind == HealthKind::tcp || h.kind == HealthKind::http) && s.driver == "sandbox" && !s.network) {
+    // --unshare-net gives the task its own loopback, which the agent cannot reach.
+    return bad(where + ": health.kind", "a " + std::string(health_kind_name(h.kind)) +
+                                            " check of a sandbox task needs network: true (its loopback is private)");
+  }
   if (h.kind == HealthKind::command && h.command.empty()) return bad(where + ": health.command", "must not be empty");
   if (h.kind != HealthKind::none) {
     if (h.interval_ms <= 0 || h.timeout_ms <= 0) return bad(where + ": health", "interval_ms and timeout_ms must be > 0");

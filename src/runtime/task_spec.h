@@ -30,7 +30,7 @@ std::string_view health_kind_name(HealthKind kind);
 
 struct HealthCheck {
   HealthKind kind = HealthKind::none;
-  int port = 0;                      // tcp, http: on 127.0.0.1
+  int port = 0;                      // tcp, http: on 127.0.0.1 (a sandbox task needs network)
   std::string path = "/";            // http: 2xx or 3xx is healthy
   std::vector<std::string> command;  // command: exit 0 is healthy
   int64_t interval_ms = 10'000;

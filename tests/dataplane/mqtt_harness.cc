@@ -186,11 +186,16 @@ std::vector<uint64_t> Publisher::acked() {
   return acked_;
 }
 
-Counter::Counter(int port, const std::string& filter) : filter_(filter) {
+Counter::Counter(int port, const std::string& filter, bool keep_payloads) : filter_(filter), keep_(keep_payloads) {
   lib_init();
   mosq_ = mosquitto_new(nullptr, true, this);
-  mosquitto_message_callback_set(mosq_, [](mosquitto*, void* self, const mosquitto_message*) {
-    ++static_cast<Counter*>(self)->count_;
+  mosquitto_message_callback_set(mosq_, [](mosquitto*, void* self, const mosquitto_message* msg) {
+    auto* c = static_cast<Counter*>(self);
+    if (c->keep_) {
+      std::lock_guard lock(c->payload_mu_);
+      c->payloads_.emplace_back(static_cast<const char*>(msg->payload), static_cast<size_t>(msg->payloadlen));
+    }
+    ++c->count_;
   });
   mosquitto_connect_callback_set(mosq_, [](mosquitto* m, void* self, int) {
     mosquitto_subscribe(m, nullptr, static_cast<Counter*>(self)->filter_.c_str(), 1);
@@ -209,6 +214,11 @@ Counter::~Counter() {
   mosquitto_disconnect(mosq_);
   mosquitto_loop_stop(mosq_, true);
   mosquitto_destroy(mosq_);
+}
+
+std::vector<std::string> Counter::payloads() const {
+  std::lock_guard lock(payload_mu_);
+  return payloads_;
 }
 
 bool Counter::subscribed() {

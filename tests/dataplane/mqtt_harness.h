@@ -88,13 +88,14 @@ class Publisher {
   std::atomic<uint64_t> disconnects_{0};
 };
 
-// A subscriber that counts messages on a filter.
+// A subscriber that counts messages on a filter (and keeps their payloads when asked).
 class Counter {
  public:
-  Counter(int port, const std::string& filter);
+  Counter(int port, const std::string& filter, bool keep_payloads = false);
   ~Counter();
   bool subscribed();
   uint64_t count() const { return count_.load(); }
+  std::vector<std::string> payloads() const;
 
  private:
   mosquitto* mosq_ = nullptr;
@@ -103,6 +104,9 @@ class Counter {
   std::condition_variable cv_;
   bool subscribed_ = false;
   std::atomic<uint64_t> count_{0};
+  bool keep_ = false;
+  mutable std::mutex payload_mu_;
+  std::vector<std::string> payloads_;
 };
 
 }  // namespace iotwins::dataplane::testing

@@ -93,6 +93,9 @@ TEST(TaskSpec, BadInputNamesTheField) {
   EXPECT_NE(error_of(R"({"id":"t","driver":"builtin","builtin":"x","config":[1]})").find("config"), std::string::npos);
   EXPECT_NE(error_of(R"({"id":"t","driver":"exec","command":"/bin/true","health":{"kind":"tcp"}})").find("health.port"),
             std::string::npos);
+  EXPECT_NE(error_of(R"({"id":"t","driver":"sandbox","command":"/bin/true","health":{"kind":"tcp","port":80}})")
+                .find("needs network: true"),
+            std::string::npos);
   EXPECT_NE(error_of(R"({"id":"t","driver":"exec","command":"/bin/true","restart":{"jitter":2}})")
                 .find("restart.jitter"),
             std::string::npos);
