@@ -134,6 +134,15 @@ TEST_F(SupervisorRestartTest, ACorruptStateFileIsRefusedWithItsPath) {
   EXPECT_EQ(sup.error().code(), Errc::corruption);
   EXPECT_NE(sup.error().message().find("tasks.json"), std::string::npos) << sup.error().message();
   EXPECT_NE(sup.error().message().find("desired[0].id"), std::string::npos) << sup.error().message();
+
+  std::ofstream(ws.root() + "/agent/tasks.json", std::ios::trunc)
+      << R"({"version":1,"desired":[],"tasks":[{"id":"t","state":"running","handle":{"driver":"exec","pid":"x"}}]})";
+  auto drivers2 = create_drivers(ws.config());
+  auto typed = Supervisor::open({.data_dir = ws.root() + "/agent", .tasks_dir = ws.config().tasks_dir},
+                                std::move(*drivers2));
+  ASSERT_FALSE(typed);
+  EXPECT_EQ(typed.error().code(), Errc::corruption);
+  EXPECT_NE(typed.error().message().find("wrong type"), std::string::npos) << typed.error().message();
 }
 
 }  // namespace
