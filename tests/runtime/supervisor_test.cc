@@ -28,6 +28,14 @@ RestartPolicy quick(RestartMode mode, int max_restarts = 5) {
 
 class SupervisorTest : public ::testing::Test {
  protected:
+  // An exec task running `body` under an on-failure policy, made the only desired task.
+  TaskSpec desire(Supervisor& sup, const std::string& id, const std::string& body) {
+    TaskSpec spec = ws.exec_task(id, body);
+    spec.restart = quick(RestartMode::on_failure);
+    EXPECT_TRUE(sup.set_desired({spec}));
+    return spec;
+  }
+
   Workspace ws{"w"};
   SupervisorHarness h{ws};
 };
@@ -52,9 +60,7 @@ TEST_F(SupervisorTest, StartsTheDesiredTasksAndPersistsTheSet) {
 
 TEST_F(SupervisorTest, ACrashedTaskRestartsAfterItsBackoffOnTheInjectedClock) {
   auto sup = h.open();
-  TaskSpec spec = ws.exec_task("crashy", "exit 7");
-  spec.restart = quick(RestartMode::on_failure);
-  ASSERT_TRUE(sup->set_desired({spec}));
+  desire(*sup, "crashy", "exit 7");
   ASSERT_TRUE(h.tick_until(*sup, "crashy", K::restarting));
   EXPECT_EQ(h.last("crashy", K::exited)->exit.code, 7);
   auto restarting = h.last("crashy", K::restarting);
@@ -91,9 +97,7 @@ TEST_F(SupervisorTest, ARestartStormStopsTheTaskWithAnEvent) {
 
 TEST_F(SupervisorTest, ASuccessfulExitFinishesUnderOnFailure) {
   auto sup = h.open();
-  TaskSpec spec = ws.exec_task("once", "exit 0");
-  spec.restart = quick(RestartMode::on_failure);
-  ASSERT_TRUE(sup->set_desired({spec}));
+  desire(*sup, "once", "exit 0");
   ASSERT_TRUE(h.tick_until(*sup, "once", K::exited));
   EXPECT_EQ(SupervisorHarness::status_of(*sup, "once")->state, TaskState::finished);
   EXPECT_EQ(h.count("once", K::restarting), 0);
