@@ -272,6 +272,10 @@ void add_model_routes(Router& router, const Services& s) {
     if (!body) return problem(body.error());
     auto nv = parse_new_version(*body, store, clock.now_ns());
     if (!nv) return problem(nv.error());
+    if (nv->lineage.created_by.empty()) {
+      const std::string* cn = req.header("X-Client-CN");
+      nv->lineage.created_by = cn ? *cn : "api";
+    }
     auto v = reg.register_version(req.param("name"), *nv);
     if (!v) return problem(v.error());
     Response r = json_response(201, version_json(*v));
@@ -281,7 +285,7 @@ void add_model_routes(Router& router, const Services& s) {
       .summary = "register the next version of a model (created at version 1) as a candidate. Body: {\"artifact\": "
                  "sha256 of the model bytes, uploaded first with PUT /api/v1/artifacts, \"kind\"?, \"metrics\"?: "
                  "{name: number}, \"lineage\"?: {series: [..], data_from, data_to, parameters: {name: text}, "
-                 "created_by}}; the bytes must be a detector analytics can load"});
+                 "created_by (default: the mTLS client's CN, else 'api')}}; the bytes must be a detector analytics can load"});
 
   router.add(Method::POST, "/api/v1/models/{name}/versions/{v}/promote", [&reg](Request& req) {
     auto v = version_param(req);

@@ -1,22 +1,31 @@
 // iotwins models evaluate PATH: runs the SKAB protocol over a directory or CSV file in SKAB's
 // format and prints F1 / FAR / MAR per detector (all, or the one --detector names) beside the
-// published leaderboard. (The model registry verbs — ls, show, promote, rollback — arrive with
-// the registry.)
+// published leaderboard. The registry verbs (ls, show, register, promote, rollback) talk to the
+// server's /api/v1/models (models_registry.cc).
 #include <cstdio>
 
 #include "analytics/skab.h"
 #include "cli/client.h"
 #include "cli/command.h"
+#include "cli/models.h"
 
 namespace iotwins::cli {
 
 int run_models(std::span<const std::string> args) {
   ConfigSpec spec("models",
-                  "Evaluates anomaly detectors on labelled data:\n"
+                  "Anomaly detection models: evaluation on labelled data and the server's model registry.\n"
                   "  iotwins models evaluate PATH   SKAB's protocol on a directory or CSV file (';'-separated,\n"
                   "                                 datetime first, numeric columns, an 'anomaly' column);\n"
-                  "                                 each file: fit on its first --train-rows rows, score the rest",
-                  "evaluate PATH [flags]");
+                  "                                 each file: fit on its first --train-rows rows, score the rest\n"
+                  "  iotwins models ls              registered models: latest and promoted version, revision\n"
+                  "  iotwins models show NAME       a model's versions (stage, metrics, lineage) and history\n"
+                  "  iotwins models register NAME FILE [--metric f1=0.78 --series pump-1/flow --param k=v\n"
+                  "        --data-from T --data-to T]   upload a serialized detector and register it as the\n"
+                  "        next version (a candidate)\n"
+                  "  iotwins models promote NAME VERSION [--if-revision N]   roll VERSION out to every\n"
+                  "        Inference task using the model (409 if the model changed since revision N)\n"
+                  "  iotwins models rollback NAME [--if-revision N]   back to the version promoted before",
+                  "VERB [ARGS] [flags]");
   spec.add_common();
   spec.add({.name = "train-rows", .type = ConfigType::integer, .default_value = "400",
             .help = "leading rows of each file used for training (thresholds included)", .min = 10,
@@ -26,11 +35,28 @@ int run_models(std::span<const std::string> args) {
   spec.add({.name = "detector", .type = ConfigType::choice, .default_value = "all",
             .help = "evaluate only this detector (dpca-slow-diff: the best on SKAB at a low false-alarm rate)",
             .choices = ids});
-  spec.positional("evaluate PATH", "the verb and a SKAB-format directory or CSV file");
+  add_client_flags(spec);
+  spec.add({.name = "by", .default_value = "cli", .help = "register/promote/rollback: who does it (recorded)"});
+  spec.add({.name = "if-revision", .type = ConfigType::integer,
+            .help = "promote/rollback: only if the model is still at this revision (see 'models show')", .min = 1});
+  spec.add({.name = "metric", .type = ConfigType::list, .help = "register: NAME=NUMBER (repeat or comma-separate)"});
+  spec.add({.name = "param", .type = ConfigType::list, .help = "register: training parameter NAME=TEXT (lineage)"});
+  spec.add({.name = "series", .type = ConfigType::list, .help = "register: series trained on, twin/property (lineage)"});
+  spec.add({.name = "data-from", .help = "register: start of the training data (RFC 3339, epoch ms, now-1d)"});
+  spec.add({.name = "data-to", .help = "register: end of the training data"});
+  spec.add({.name = "kind", .help = "register: the detector kind, checked against the file (default: read from it)"});
+  spec.positional("VERB [ARGS]", "evaluate PATH | ls | show NAME | register NAME FILE | promote NAME VERSION | "
+                                 "rollback NAME");
   Parsed p = parse_or_exit(spec, args);
   if (p.exit_code >= 0) return p.exit_code;
   const auto& pos = p.command.positional;
-  if (pos.size() != 2 || pos[0] != "evaluate") {
+  if (pos.empty()) {
+    std::fprintf(stderr, "iotwins models: a verb is required: evaluate PATH, ls, show NAME, register NAME FILE, "
+                         "promote NAME VERSION or rollback NAME (see 'iotwins models --help')\n");
+    return 2;
+  }
+  if (pos[0] != "evaluate") return models_registry(pos, p.command.config);
+  if (pos.size() != 2) {
     std::fprintf(stderr, "iotwins models: usage: iotwins models evaluate PATH (see 'iotwins models --help')\n");
     return 2;
   }

@@ -70,7 +70,8 @@ const Command kCommands[] = {
     {"series", "list time series and query their samples or aggregates", run_series},
     {"objects", "send files up the continuum and fetch them from the server (put, ls, get)", run_objects},
     {"validate", "check a TOSCA template and explain every problem", run_validate},
-    {"models", "evaluate anomaly detectors on labelled data (SKAB protocol)", run_models},
+    {"models", "the model registry (ls, show, register, promote, rollback) and SKAB evaluation", run_models},
+    {"artifacts", "store and fetch task executables and model files by sha256 (put, get, ls)", run_artifacts},
     {"simulate", "run the simulated plant as MQTT devices", run_simulate},
     {"version", "print version and build information", run_version},
 };

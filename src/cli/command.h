@@ -35,6 +35,7 @@ int run_version(std::span<const std::string> args);
 int run_up(std::span<const std::string> args);
 int run_models(std::span<const std::string> args);
 int run_objects(std::span<const std::string> args);
+int run_artifacts(std::span<const std::string> args);
 int run_validate(std::span<const std::string> args);
 int run_simulate(std::span<const std::string> args);
 int run_server(std::span<const std::string> args);
