@@ -111,9 +111,14 @@ TEST_F(ModelsE2e, ArtifactsRoundTripAndRefuseBadInput) {
     EXPECT_TRUE(r.status == 400 || r.status == 404) << path << ": " << r.status << " " << r.body;
   }
   EXPECT_EQ(send(api::Method::GET, "/api/v1/artifacts/" + std::string(64, 'a')).status, 404);
-  // Over --max-artifact: 413 before the body is read.
-  EXPECT_EQ(send(api::Method::PUT, "/api/v1/artifacts", std::string((1 << 20) + 1, 'z'), {},
-                 "application/octet-stream").status, 413);
+  // Over --max-artifact: 413 from Content-Length, before the body is read. The server closes the
+  // connection after answering, so a client still writing may see the reset instead of the 413.
+  auto big = client_->request(api::Method::PUT, "/api/v1/artifacts", std::string((1 << 20) + 1, 'z'),
+                              "application/octet-stream");
+  if (big) {
+    EXPECT_EQ(big->status, 413) << big->body;
+  }
+  EXPECT_EQ(server_->get("/api/v1/artifacts")["count"], 1);
   EXPECT_EQ(send(api::Method::GET, "/api/v1/artifacts?limit=0").status, 400);
   EXPECT_EQ(send(api::Method::GET, "/api/v1/artifacts?colour=red").status, 400);
 

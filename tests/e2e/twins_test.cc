@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <thread>
 
 #include "../dataplane/mqtt_harness.h"
 #include "api/http_client.h"
