@@ -282,7 +282,8 @@ class BeastClient final : public HttpClient {
     if (header) {
       http::async_read_header(conn.stream(), buffer_, parser, done);
     } else {
-      http::async_read(conn.stream(), buffer_, parser, done);
+      // Whatever has arrived: a live stream (SSE) must not wait for a full buffer.
+      http::async_read_some(conn.stream(), buffer_, parser, done);
     }
     ioc_.restart();
     ioc_.run();
