@@ -3,6 +3,7 @@
 // crash is skipped record by record, never applied twice.
 #include <unordered_map>
 
+#include "core/metrics.h"
 #include "storage/database.h"
 #include "twin/codec.h"
 #include "twins/edge_cache.h"
@@ -159,6 +160,12 @@ Status TwinService::apply_records(std::string_view stream, uint64_t first_seq,
     im.commit(std::move(e));
   }
   im.marks[std::string(stream)] = last;
+  static auto& applied_total = metrics::Registry::global().counter(
+      "iotwins_twin_updates_applied_total", "data-plane updates (samples grouped by timestamp, reported events) applied to twins");
+  static auto& refused_total = metrics::Registry::global().counter(
+      "iotwins_twin_updates_refused_total", "data-plane updates the twin's model or limits refused");
+  applied_total.inc(applied);
+  refused_total.inc(refused);
   im.counters.applied_updates += applied;
   im.counters.refused_updates += refused;
   im.counters.unknown_twins += unknown;
