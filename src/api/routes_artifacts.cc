@@ -4,9 +4,8 @@
 // path, so no request can name a file outside the store.
 #include <nlohmann/json.hpp>
 
-#include <charconv>
-
 #include "api/problem.h"
+#include "api/query_params.h"
 #include "api/routes.h"
 #include "artifacts/store.h"
 #include "dataplane/objects/chunk.h"
@@ -18,31 +17,16 @@ constexpr size_t kPiece = 256 * 1024;  // bytes per streamed chunk of a GET
 
 nlohmann::json info_json(const artifacts::ArtifactInfo& a) { return {{"sha256", a.sha256}, {"size", a.size}}; }
 
-Result<size_t> limit_param(const Request& req) {
-  const std::string* l = req.query_param("limit");
-  if (!l) return size_t{100};
-  size_t v = 0;
-  auto [p, ec] = std::from_chars(l->data(), l->data() + l->size(), v);
-  if (ec != std::errc() || p != l->data() + l->size() || v < 1 || v > 1000) {
-    return make_error(Errc::invalid_argument, "query parameter 'limit' must be an integer from 1 to 1000");
-  }
-  return v;
-}
-
 Response list(artifacts::ArtifactStore& store, Request& req) {
-  for (const auto& [k, v] : req.query) {
-    if (k != "after" && k != "limit") {
-      return problem(Error(Errc::invalid_argument, "unknown query parameter '" + k + "' (accepted: after, limit)"));
-    }
-  }
-  auto limit = limit_param(req);
+  if (auto st = only_params(req, {"after", "limit"}); !st) return problem(st.error());
+  auto limit = int_param(req, "limit", 100, 1, 1000);
   if (!limit) return problem(limit.error());
   std::string after;
   if (const std::string* a = req.query_param("after")) {
     if (auto st = artifacts::validate_sha256(*a); !st) return problem(Error(st.error()).context("query parameter 'after'"));
     after = *a;
   }
-  auto page = store.list(after, *limit);
+  auto page = store.list(after, static_cast<size_t>(*limit));
   if (!page) return problem(page.error());
   nlohmann::json items = nlohmann::json::array();
   for (const auto& a : page->items) items.push_back(info_json(a));

@@ -2,9 +2,9 @@
 // and lifecycle events), oldest first, with a cursor.
 #include <nlohmann/json.hpp>
 
-#include <charconv>
 
 #include "api/problem.h"
+#include "api/query_params.h"
 #include "api/routes.h"
 #include "api/series_params.h"
 #include "events/event_log.h"
@@ -12,27 +12,8 @@
 namespace iotwins::api {
 namespace {
 
-Result<int64_t> int_param(const Request& req, const char* name, int64_t fallback, int64_t min, int64_t max) {
-  const std::string* v = req.query_param(name);
-  if (!v) return fallback;
-  int64_t out = 0;
-  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
-  if (ec != std::errc() || p != v->data() + v->size() || out < min || out > max) {
-    return make_error(Errc::invalid_argument, std::string("query parameter '") + name +
-                                                  "' must be an integer from " + std::to_string(min) +
-                                                  " to " + std::to_string(max));
-  }
-  return out;
-}
-
 Result<events::EventQuery> parse_events_query(const Request& req, int64_t now) {
-  static const std::vector<std::string> known = {"twin", "type", "after", "from", "to", "limit"};
-  for (const auto& [k, v] : req.query) {
-    if (std::find(known.begin(), known.end(), k) == known.end()) {
-      return make_error(Errc::invalid_argument, "unknown query parameter '" + k +
-                                                    "' (accepted: twin, type, after, from, to, limit)");
-    }
-  }
+  IOT_TRY(only_params(req, {"twin", "type", "after", "from", "to", "limit"}));
   events::EventQuery q;
   if (auto* t = req.query_param("twin")) q.twin = *t;
   if (auto* t = req.query_param("type")) q.type = *t;

@@ -3,12 +3,12 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
-#include <unistd.h>
 
 #include "artifacts/store.h"
 #include "cli/client.h"
 #include "cli/command.h"
 #include "cli/models.h"
+#include "cli/output_file.h"
 #include "cli/table.h"
 #include "core/fs.h"
 #include "dataplane/objects/chunk.h"
@@ -47,47 +47,31 @@ int get(api::HttpClient& client, const Config& c, const std::string& sha) {
   if (auto st = artifacts::validate_sha256(sha); !st) return report("artifacts get", st.error());
   std::string out = c.str("output");
   if (out.empty()) out = sha;
-  bool to_stdout = out == "-";
-  if (!to_stdout && !c.is_set("output") && PosixFileSystem::instance().exists(out).value_or(false)) {
+  if (!c.is_set("output") && PosixFileSystem::instance().exists(out).value_or(false)) {
     return report("artifacts get", Error(Errc::already_exists, out + " exists; choose where to write with -o FILE"));
   }
-  std::string tmp = out + ".iotwins-part";
-  std::FILE* dst = to_stdout ? stdout : std::fopen(tmp.c_str(), "wb");
-  if (!dst) return report("artifacts get", Error(Errc::io_error, "cannot write " + tmp));
-  auto fail = [&](const Error& e) {
-    if (!to_stdout) {
-      std::fclose(dst);
-      std::remove(tmp.c_str());
-    }
-    return report("artifacts get", e);
-  };
+  auto dst = OutputFile::open(out);
+  if (!dst) return report("artifacts get", dst.error());
   dataplane::Sha256 h;
   uint64_t size = 0;
-  bool write_failed = false;
+  Status written = ok();
   auto res = client.request_streaming(api::Method::GET, "/api/v1/artifacts/" + sha, [&](std::string_view piece) {
     h.update(piece);
     size += piece.size();
-    write_failed = std::fwrite(piece.data(), 1, piece.size(), dst) != piece.size();
-    return !write_failed;
+    written = dst->write(piece);
+    return written.has_value();
   });
-  if (write_failed) return fail(Error(Errc::io_error, "write " + (to_stdout ? std::string("stdout") : tmp) + " failed"));
-  if (!res) return fail(Error(res.error()).context("cannot reach the server at " + client.base_url()));
-  if (!res->ok()) return fail(api::error_from_response(*res, "GET /api/v1/artifacts/" + sha));
+  if (!written) return report("artifacts get", written.error());
+  if (!res) return report("artifacts get", Error(res.error()).context("cannot reach the server at " + client.base_url()));
+  if (!res->ok()) return report("artifacts get", api::error_from_response(*res, "GET /api/v1/artifacts/" + sha));
   std::string got = h.hex();
-  if (got != sha) return fail(Error(Errc::corruption, "sha256 mismatch: asked for " + sha + ", received " + got));
-  if (to_stdout) {
-    std::fflush(stdout);
-    return 0;
+  if (got != sha) {
+    return report("artifacts get", Error(Errc::corruption, "sha256 mismatch: asked for " + sha + ", received " + got));
   }
-  if (std::fflush(dst) != 0 || ::fsync(fileno(dst)) != 0 || std::fclose(dst) != 0) {
-    std::remove(tmp.c_str());
-    return report("artifacts get", Error(Errc::io_error, "write " + tmp + " failed"));
+  if (auto st = dst->commit(); !st) return report("artifacts get", st.error());
+  if (!dst->is_stdout()) {
+    std::fprintf(stderr, "%s: %llu bytes, sha256 verified\n", out.c_str(), static_cast<unsigned long long>(size));
   }
-  if (std::rename(tmp.c_str(), out.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return report("artifacts get", Error(Errc::io_error, "cannot rename " + tmp + " to " + out));
-  }
-  std::fprintf(stderr, "%s: %llu bytes, sha256 verified\n", out.c_str(), static_cast<unsigned long long>(size));
   return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "cli/client.h"
 #include "cli/command.h"
 #include "cli/objects.h"
+#include "cli/output_file.h"
 #include "cli/table.h"
 #include "core/fs.h"
 #include "dataplane/objects/chunk.h"
@@ -77,21 +78,13 @@ int get(api::HttpClient& client, const Config& c, const std::string& id) {
     out = meta->value("name", id);
     if (!dataplane::validate_object_name(out)) out = id;
   }
-  bool to_stdout = out == "-";
-  if (!to_stdout && c.str("output").empty() && PosixFileSystem::instance().exists(out).value_or(false)) {
+  if (out != "-" && c.str("output").empty() && PosixFileSystem::instance().exists(out).value_or(false)) {
     return report("objects get", Error(Errc::already_exists, out + " exists; choose where to write with -o FILE"));
   }
-  std::string tmp = out + ".iotwins-part";
-  std::FILE* dst = to_stdout ? stdout : std::fopen(tmp.c_str(), "wb");
-  if (!dst) return report("objects get", Error(Errc::io_error, "cannot write " + tmp));
+  auto dst = OutputFile::open(out);
+  if (!dst) return report("objects get", dst.error());
   dataplane::Sha256 h;
-  auto fail = [&](const Error& e) {
-    if (!to_stdout) {
-      std::fclose(dst);
-      std::remove(tmp.c_str());
-    }
-    return report("objects get", e);
-  };
+  auto fail = [&](const Error& e) { return report("objects get", e); };  // dst removes its part file
   for (uint64_t off = 0; off < size; off += kRangeBytes) {
     uint64_t last = std::min(size, off + kRangeBytes) - 1;
     api::Headers hdr{{"Range", "bytes=" + std::to_string(off) + "-" + std::to_string(last)}};
@@ -104,24 +97,12 @@ int get(api::HttpClient& client, const Config& c, const std::string& id) {
                                                " bytes for the range at " + std::to_string(off)));
     }
     h.update(res->body);
-    if (std::fwrite(res->body.data(), 1, res->body.size(), dst) != res->body.size()) {
-      return fail(Error(Errc::io_error, "write " + (to_stdout ? std::string("stdout") : tmp) + " failed"));
-    }
+    if (auto st = dst->write(res->body); !st) return fail(st.error());
   }
   std::string got = h.hex();
   if (got != sha) return fail(Error(Errc::corruption, "sha256 mismatch: expected " + sha + ", received " + got));
-  if (to_stdout) {
-    std::fflush(stdout);
-    return 0;
-  }
-  if (std::fflush(dst) != 0 || ::fsync(fileno(dst)) != 0 || std::fclose(dst) != 0) {
-    std::remove(tmp.c_str());
-    return report("objects get", Error(Errc::io_error, "write " + tmp + " failed"));
-  }
-  if (std::rename(tmp.c_str(), out.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return report("objects get", Error(Errc::io_error, "cannot rename " + tmp + " to " + out));
-  }
+  if (auto st = dst->commit(); !st) return fail(st.error());
+  if (dst->is_stdout()) return 0;
   std::fprintf(stderr, "%s: %llu bytes, sha256 %s verified\n", out.c_str(), static_cast<unsigned long long>(size),
                sha.c_str());
   return 0;

@@ -15,11 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // A real PCA detector artifact; `seed` varies the bytes.
 std::string pca_bytes(int seed) {
   Eigen::MatrixXd x(60, 3);
@@ -88,7 +83,7 @@ TEST_F(ModelsE2e, ArtifactsRoundTripAndRefuseBadInput) {
   EXPECT_EQ(got.body, bytes);
   EXPECT_EQ(got.headers["X-Artifact-Sha256"], sha);
   EXPECT_EQ(got.headers["Transfer-Encoding"], "chunked");
-  EXPECT_EQ(read_file(dir_ + "/server/artifacts/" + sha.substr(0, 2) + "/" + sha), bytes);
+  EXPECT_EQ(read_text(dir_ + "/server/artifacts/" + sha.substr(0, 2) + "/" + sha), bytes);
   EXPECT_EQ(server_->get("/api/v1/artifacts/" + sha + "/meta")["size"], bytes.size());
 
   // A body whose digest is not the announced one is refused and nothing is stored.
@@ -131,7 +126,7 @@ TEST_F(ModelsE2e, ArtifactsRoundTripAndRefuseBadInput) {
   EXPECT_NE(put.out.find("stored"), std::string::npos) << put.out;
   auto fetched = cli({"artifacts", "get", cli_sha, "-o", dir_ + "/fetched.sh"});
   ASSERT_EQ(fetched.code, 0) << fetched.out;
-  EXPECT_EQ(read_file(dir_ + "/fetched.sh"), "#!/bin/sh\nexit 0\n");
+  EXPECT_EQ(read_text(dir_ + "/fetched.sh"), "#!/bin/sh\nexit 0\n");
   auto ls = cli({"artifacts", "ls"});
   ASSERT_EQ(ls.code, 0) << ls.out;
   EXPECT_NE(ls.out.find(sha), std::string::npos);
