@@ -131,6 +131,7 @@ class Agent {
     for (;;) {
       if (wait_for_termination(wait)) return;
       Status st = registered ? heartbeat() : register_node();
+      if (st) refresh_models();
       if (st) {
         registered = true;
         attempt = 0;
@@ -185,6 +186,20 @@ class Agent {
     twin_sync_->start();
   }
 
+  // The twin models, for their topic mappings: at registration, then every 30 s.
+  void refresh_models() {
+    auto now = std::chrono::steady_clock::now();
+    if (models_fetched_ && now - *models_fetched_ < std::chrono::seconds(30)) return;
+    models_fetched_ = now;
+    auto res = client_->request(api::Method::GET, "/api/v1/twin-models");
+    if (!res || !res->ok()) return;  // next time
+    auto body = nlohmann::json::parse(res->body, nullptr, false);
+    if (!body.is_object() || !body["items"].is_array()) return;
+    if (auto st = data_plane_->set_twin_models(body["items"].dump()); !st) {
+      logger().warn("twin models: {}", st.error().message());
+    }
+  }
+
   Status heartbeat() {
     model::Heartbeat hb;
     hb.sent_ns = SystemClock::instance().now_ns();
@@ -210,6 +225,7 @@ class Agent {
   std::chrono::milliseconds interval_{5000};
   std::unique_ptr<DataPlane> data_plane_;
   std::unique_ptr<TwinSync> twin_sync_;
+  std::optional<std::chrono::steady_clock::time_point> models_fetched_;
 };
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "agent/broker.h"
 
+#include <csignal>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -108,6 +110,17 @@ Status ManagedBroker::write_config() {
   c += "plugin_opt_fsync " + options_.fsync + "\n";
   c += "plugin_opt_max_bytes " + std::to_string(options_.spool_max_bytes) + "\n";
   c += "plugin_opt_full_policy " + options_.full_policy + "\n";
+  if (!options_.extra_topics.empty()) {
+    std::string filters;
+    for (const auto& t : options_.extra_topics) {
+      if (t.find(' ') != std::string::npos || t.find('\n') != std::string::npos) {
+        logger().warn("topic mapping '{}' has a space or newline: the spool cannot capture it", t);
+        continue;
+      }
+      filters += (filters.empty() ? "" : " ") + t;
+    }
+    if (!filters.empty()) c += "plugin_opt_extra_topics " + filters + "\n";
+  }
   return fs.write_file_atomic(conf_path_, c);
 }
 
@@ -174,7 +187,11 @@ void ManagedBroker::supervise() {
       continue;
     }
     running_ = false;
-    logger().error("mosquitto exited ({}); restarting it", st->to_string());
+    if (reconfiguring_.exchange(false)) {
+      logger().info("mosquitto stopped for its new topic filters; restarting it");
+    } else {
+      logger().error("mosquitto exited ({}); restarting it", st->to_string());
+    }
     auto delay = std::chrono::milliseconds(std::min(5000, 100 << std::min(attempt++, 6)));
     if (cv_.wait_for(lock, delay, [&] { return stopping_; })) break;
     lock.unlock();
@@ -187,6 +204,20 @@ void ManagedBroker::supervise() {
       logger().error("{}", launched.error().message());
     }
   }
+}
+
+Status ManagedBroker::set_extra_topics(std::vector<std::string> topics) {
+  std::lock_guard lock(mu_);
+  if (topics == options_.extra_topics || stopping_) return ok();
+  options_.extra_topics = std::move(topics);
+  IOT_TRY(write_config());
+  int pid = process_.pid();
+  if (pid > 0) {
+    reconfiguring_ = true;
+    ::kill(pid, SIGTERM);  // the supervisor starts it again with the new config
+  }
+  logger().info("broker: spooling {} mapped topic filter(s)", options_.extra_topics.size());
+  return ok();
 }
 
 void ManagedBroker::stop() {

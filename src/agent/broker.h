@@ -15,6 +15,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/process.h"
 #include "core/result.h"
@@ -38,6 +39,8 @@ struct BrokerOptions {
   // drops QoS 1 messages beyond it): set on purpose.
   uint64_t max_queued_messages = 100'000;
   uint32_t max_inflight_messages = 100;
+  // Topic filters the plugin spools besides iotwins/+/… (twin models' topic mappings).
+  std::vector<std::string> extra_topics;
 };
 
 // The plugin next to this executable (build/lib or an installed lib dir); empty if none.
@@ -53,6 +56,9 @@ class ManagedBroker {
   std::string url() const;  // mqtt://host:port, or mqtts:// with TLS
   uint64_t restarts() const { return restarts_; }
   bool running() const { return running_; }
+  // Spools these filters too from now on: rewrites the config and restarts the broker when they
+  // changed (devices reconnect; QoS 1 messages in flight are resent by them).
+  Status set_extra_topics(std::vector<std::string> topics);
 
  private:
   explicit ManagedBroker(BrokerOptions o) : options_(std::move(o)) {}
@@ -70,6 +76,7 @@ class ManagedBroker {
   bool stopping_ = false;
   std::atomic<uint64_t> restarts_{0};
   std::atomic<bool> running_{false};
+  std::atomic<bool> reconfiguring_{false};
 };
 
 // A free TCP port on host (bind to port 0, read it back, close).

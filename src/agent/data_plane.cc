@@ -17,6 +17,7 @@
 #include "storage/database.h"
 #include "twin/codec.h"
 #include "twins/edge_cache.h"
+#include "twins/topic_mapper.h"
 #include "wal/wal.h"
 
 namespace iotwins::agent {
@@ -95,6 +96,8 @@ struct DataPlane::Impl {
   std::unique_ptr<dataplane::ObjectIntake> objects;
   std::unique_ptr<storage::Database> twin_db;        // <data-dir>/twins.db
   std::unique_ptr<twins::EdgeTwinCache> twin_cache;  // the twins of this agent's devices
+  twins::TopicMapper mapper;                         // the twin models' topic mappings
+  std::string models_json;                           // as last stored in <data-dir>/twin-models.json
   std::string node_id;  // guarded by mu
   api::Router router;
   api::Services services;
@@ -132,6 +135,10 @@ Result<std::unique_ptr<DataPlane>> DataPlane::start(const Config& config, const 
                                                             return raw->node_id;
                                                           }));
 
+  // The twin models known when last online: their topic mappings apply from the first message.
+  if (auto text = fs.read_file(join_path(data_dir, "twin-models.json"))) {
+    if (auto st = load_models(*impl, *text); !st) logger().warn("stored twin models ignored: {}", st.error().message());
+  }
   std::string mqtt = config.str("mqtt");
   std::string spool_dir = join_path(data_dir, "spool");
   if (mqtt == "managed") {
@@ -144,6 +151,7 @@ Result<std::unique_ptr<DataPlane>> DataPlane::start(const Config& config, const 
     b.fsync = config.str("spool-fsync");
     b.tls_cert = config.str("mqtt-tls-cert");
     b.tls_key = config.str("mqtt-tls-key");
+    b.extra_topics = impl->mapper.subscriptions();
     if (b.tls_cert.empty() != b.tls_key.empty()) {
       return make_error(Errc::invalid_argument, "--mqtt-tls-cert and --mqtt-tls-key go together");
     }
@@ -189,6 +197,12 @@ Result<std::unique_ptr<DataPlane>> DataPlane::start(const Config& config, const 
         [pub](const std::string& twin, const std::string& json) {
           if (pub && !twin.empty()) (void)pub->publish("iotwins/" + twin + "/errors", json);
         });
+    twins::TopicMapper* mapper = &impl->mapper;
+    impl->ingest->set_topic_mapper([mapper](std::string_view topic, std::string_view payload, int64_t ts,
+                                            std::vector<dataplane::Record>& samples,
+                                            std::vector<dataplane::Record>& events, std::string& error) {
+      return mapper->map(topic, payload, ts, samples, events, error);
+    });
     impl->ingest->start();
   }
 
@@ -250,6 +264,27 @@ Status DataPlane::open_twin_cache(Impl& impl) {
 }
 
 twins::EdgeTwinCache& DataPlane::twin_cache() { return *impl_->twin_cache; }
+
+Status DataPlane::load_models(Impl& impl, const std::string& text) {
+  auto value = nlohmann::json::parse(text, nullptr, false);
+  if (!value.is_array()) return make_error(Errc::invalid_argument, "twin models: expected a JSON array");
+  std::vector<twin::TwinModel> models;
+  for (const auto& m : value) {
+    IOT_ASSIGN(auto model, twin::model_from_json(m));
+    models.push_back(std::move(model));
+  }
+  impl.mapper.set_models(std::move(models));
+  impl.models_json = text;
+  return ok();
+}
+
+Status DataPlane::set_twin_models(const std::string& models_json) {
+  if (models_json == impl_->models_json) return ok();
+  IOT_TRY(load_models(*impl_, models_json));
+  IOT_TRY(PosixFileSystem::instance().write_file_atomic(join_path(impl_->data_dir, "twin-models.json"), models_json));
+  if (impl_->broker) IOT_TRY(impl_->broker->set_extra_topics(impl_->mapper.subscriptions()));
+  return ok();
+}
 
 Status DataPlane::set_node_id(const std::string& node_id) {
   std::lock_guard lock(impl_->mu);

@@ -44,11 +44,16 @@ class DataPlane {
   // The twins of this agent's devices (served on --listen under /api/v1/twins, kept in sync with
   // the server by TwinSync).
   twins::EdgeTwinCache& twin_cache();
+  // The twin models (a JSON array, as GET /api/v1/twin-models lists them): their topic mappings
+  // are applied at ingest and spooled by the managed broker (restarted when the filters change).
+  // Kept in <data-dir>/twin-models.json for restarts while the server is unreachable.
+  Status set_twin_models(const std::string& models_json);
 
  private:
   struct Impl;
   explicit DataPlane(std::unique_ptr<Impl> impl);
   static Status open_twin_cache(Impl& impl);
+  static Status load_models(Impl& impl, const std::string& text);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -114,6 +114,11 @@ void SpoolIngest::set_attach_node(std::string node_id) {
   attach_node_ = std::move(node_id);
 }
 
+void SpoolIngest::set_topic_mapper(TopicMapperFn mapper) {
+  std::lock_guard lock(attach_mu_);
+  mapper_ = std::move(mapper);
+}
+
 void SpoolIngest::set_reported_observer(ReportedObserver observer) {
   std::lock_guard lock(attach_mu_);
   observer_ = std::move(observer);
@@ -172,6 +177,22 @@ Result<size_t> SpoolIngest::step() {
     }
     bool is_event = kind.starts_with("events/") && kind.size() > 7;
     if (kind != "reported" && !is_event) {
+      TopicMapperFn mapper;
+      {
+        std::lock_guard lock(attach_mu_);
+        mapper = mapper_;
+      }
+      std::string map_error;
+      size_t before = samples.size(), events_before = events.size();
+      if (mapper && mapper(msg->topic, msg->payload, msg->received_ns, samples, events, map_error)) {
+        delta.samples += samples.size() - before;
+        delta.events += events.size() - events_before;
+        if (!map_error.empty()) {
+          ++delta.invalid_messages;
+          report(twin_s, msg->topic, map_error, {});
+        }
+        continue;
+      }
       ++delta.unknown_topics;
       report(twin_s, msg->topic, "no twin model maps this topic", {});
       continue;

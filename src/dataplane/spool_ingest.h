@@ -70,6 +70,11 @@ struct SpoolIngestStats {
 // Reported state made durable by ingest: (twin, the JSON text, broker receive time).
 using ReportedObserver = std::function<void(const std::string& twin, const std::string& json, int64_t ts_ns)>;
 
+// Maps a message on a topic outside iotwins/<twin>/… (a twin model's topic mapping) into records:
+// false when nothing maps the topic; true with `error` set when the payload was unusable.
+using TopicMapperFn = std::function<bool(std::string_view topic, std::string_view payload, int64_t received_ns,
+                                         std::vector<Record>& samples, std::vector<Record>& events, std::string& error)>;
+
 // (twin, JSON text of the error report). twin is "" when the topic names none.
 using ErrorReporter = std::function<void(const std::string& twin, const std::string& json)>;
 
@@ -91,6 +96,8 @@ class SpoolIngest {
   void set_attach_node(std::string node_id);
   // Called after each append for the reported-state messages in it (the edge twin cache).
   void set_reported_observer(ReportedObserver observer);
+  // Devices with their own topics: messages outside iotwins/<twin>/… go through `mapper`.
+  void set_topic_mapper(TopicMapperFn mapper);
 
  private:
   void loop();
@@ -105,6 +112,7 @@ class SpoolIngest {
   std::string attach_node_;
   std::set<std::string, std::less<>> attached_;
   ReportedObserver observer_;
+  TopicMapperFn mapper_;
   ManualClock msg_clock_;  // the decoder's "now": each message's broker receive time
   TelemetryDecoder decoder_;
   std::unique_ptr<simdjson::dom::parser> json_;  // validates reported/event payloads

@@ -202,5 +202,33 @@ TEST_F(TwinsTest, APartitionKeepsTheEdgeWorkingAndReconcilesWithoutLoss) {
   EXPECT_EQ(all.back()["state"], json({{"position", 35}, {"limit", 90}}));
 }
 
+TEST_F(TwinsTest, ADeviceWithItsOwnTopicsIsMappedByItsModel) {
+  ServerDaemon server(dir_);
+  server.start();
+  json model = {{"id", "LegacyPump"},
+                {"telemetry", {{"temperature", {{"type", "number"}}}, {"mode", {{"type", "string"}}}}},
+                {"topics", json::array({{{"topic", "plant/{twin}/pump/+/data"},
+                                         {"map", json::array({{{"pointer", "/temp"}, {"property", "temperature"},
+                                                               {"scale", 0.1}},
+                                                              {{"pointer", "/mode"}, {"property", "mode"}}})}}})}};
+  ASSERT_EQ(request(server.url(), api::Method::PUT, "/api/v1/twin-models/LegacyPump", model.dump())["_status"], 201);
+  start_agent(server.url());
+  // The agent fetches the models and restarts its broker to spool the mapped topic.
+  ASSERT_TRUE(eventually([&] { return read_text(agent_dir_ + "/twin-models.json").find("plant/") != std::string::npos; }))
+      << agent_->log();
+  ASSERT_TRUE(eventually([&] { return agent_->log().find("1 mapped topic filter") != std::string::npos; })) << agent_->log();
+  mq::Publisher pub("legacy-device", mqtt_port_, 10);
+  ASSERT_TRUE(pub.connected());
+  ASSERT_TRUE(pub.publish("plant/pump-9/pump/1/data", R"({"temp": 215, "mode": "auto", "other": 1})", 0));
+  ASSERT_TRUE(pub.wait_all_acked(30s));
+  json twin;
+  ASSERT_TRUE(eventually([&] {
+    twin = request(server.url(), api::Method::GET, "/api/v1/twins/pump-9");
+    return twin["_status"] == 200 && twin["state"]["reported"].value("temperature", 0.0) == 21.5 &&
+           twin["state"]["reported"].value("mode", "") == "auto";
+  }, 30s)) << twin.dump() << agent_->log();
+  EXPECT_FALSE(twin["state"]["reported"].contains("other"));
+}
+
 }  // namespace
 }  // namespace iotwins::e2e
