@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/metrics.h"
+
 namespace iotwins::server {
 
 std::string node_series_twin(const std::string& node_id) { return "node:" + node_id; }
@@ -22,6 +24,12 @@ Status NodeKpiRecorder::record(const model::Node& node) {
     batch.push_back({std::move(key), std::span<const tsdb::Sample>(&samples[i], 1)});
   }
   Status written = store_.write(batch);
+  auto& reg = metrics::Registry::global();
+  for (const auto& p : points) {
+    metrics::Labels labels{{"node", node.id}, {"kpi", p.kpi}};
+    if (!p.stream.empty()) labels["stream"] = p.stream;
+    reg.gauge("iotwins_node_kpi", "latest KPI of each node, as its last heartbeat reported it", labels).set(p.value);
+  }
 
   auto crossings = monitor_.observe(node.id, points);
   if (crossings.empty()) return written;
@@ -31,6 +39,10 @@ Status NodeKpiRecorder::record(const model::Node& node) {
     nlohmann::json data = {{"node", c.node}, {"kpi", c.kpi},     {"value", c.value},
                            {"limit", c.limit}, {"clear", c.clear}};
     if (!c.stream.empty()) data["stream"] = c.stream;
+    metrics::Labels labels{{"node", c.node}, {"kpi", c.kpi}};
+    if (!c.stream.empty()) labels["stream"] = c.stream;
+    reg.gauge("iotwins_node_threshold_raised", "1 while a node KPI is over its --kpi-thresholds limit", labels)
+        .set(c.raised ? 1 : 0);
     events::Event e;
     e.twin = twin;
     e.type = c.raised ? "threshold" : "threshold_cleared";

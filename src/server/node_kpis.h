@@ -1,7 +1,9 @@
 // The server's end of the Resource Monitor: every accepted heartbeat's KPIs go into the
 // time-series store as series twin="node:<id>", property=<kpi> (buffer KPIs with label
 // stream=<name>), and threshold crossings (resource/kpi_monitor.h) into the event log as
-// `threshold` / `threshold_cleared` events of twin "node:<id>".
+// `threshold` / `threshold_cleared` events of twin "node:<id>". For Prometheus, the same values
+// are gauges iotwins_node_kpi{node, kpi[, stream]} and iotwins_node_threshold_raised{…} (0/1);
+// a forgotten node's gauges keep their last value until the server restarts.
 #pragma once
 
 #include "events/event_log.h"

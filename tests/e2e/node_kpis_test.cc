@@ -66,6 +66,16 @@ TEST(NodeKpisE2e, HeartbeatsBecomeHistoryAndThresholdEvents) {
                         "&property=buffer_saturation_percent&label.stream=telemetry&agg=max&from=-1h&to=now%2B1m");
   EXPECT_EQ(sat["groups"][0]["buckets"][0]["max"], 90.0) << sat.dump();
 
+  auto metrics = client.request(api::Method::GET, "/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("iotwins_node_kpi{kpi=\"disk_used_percent\",node=\"" + id + "\"} 80\n"),
+            std::string::npos) << metrics->body;
+  EXPECT_NE(metrics->body.find("iotwins_node_kpi{kpi=\"buffer_backlog_records\",node=\"" + id +
+                               "\",stream=\"telemetry\"} 5\n"),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find("iotwins_node_threshold_raised{kpi=\"disk_used_percent\",node=\"" + id + "\"} 0\n"),
+            std::string::npos);
+
   auto cli = run_cli({"series", "query", "--server", server.url(), "--twin", "node:" + id, "--property", "cpu_percent",
                       "--from", "-1h", "--to", "now+1m"});
   ASSERT_EQ(cli.code, 0) << cli.out;
