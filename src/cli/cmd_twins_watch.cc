@@ -7,12 +7,14 @@
 #include "cli/table.h"
 #include "cli/twins.h"
 #include "core/fs.h"
+#include "core/signals.h"
 
 namespace iotwins::cli {
 
 using nlohmann::json;
 
-// Runs until the server ends the stream or the user presses Ctrl-C (the default SIGINT action).
+// Runs until the server ends the stream or the user presses Ctrl-C. Termination signals are blocked
+// in the CLI and taken synchronously: the feed's keepalive (every 2 s) gives the loop a chance to look.
 int watch_twins(api::HttpClient& client, const Config& c) {
   std::string path = "/api/v1/twins/events?cursor=" + api::percent_encode(c.str("cursor").empty() ? "now" : c.str("cursor"));
   if (!c.str("filter").empty()) path += "&filter=" + api::percent_encode(c.str("filter"));
@@ -20,7 +22,12 @@ int watch_twins(api::HttpClient& client, const Config& c) {
   path += "&keepalive=2";
   const bool as_json = c.str("output") == "json";
   std::string pending;
+  bool interrupted = false;
   auto r = client.request_streaming(api::Method::GET, path, [&](std::string_view piece) {
+    if (wait_for_termination(std::chrono::milliseconds(0))) {
+      interrupted = true;
+      return false;
+    }
     pending.append(piece);
     for (size_t end; (end = pending.find("\n\n")) != std::string::npos;) {
       std::string block = pending.substr(0, end);
@@ -45,6 +52,7 @@ int watch_twins(api::HttpClient& client, const Config& c) {
     }
     return true;
   });
+  if (interrupted) return 0;
   if (!r) return report("twins watch", std::move(r.error()).context("cannot follow " + client.base_url()));
   if (!r->ok()) return report("twins watch", api::error_from_response(*r, "GET /api/v1/twins/events"));
   return 0;

@@ -223,8 +223,11 @@ Result<nlohmann::json> TwinService::tree(std::string_view root, int max_depth) c
     Frame f = stack.back();
     stack.pop_back();
     const auto& doc = impl_->twins.at(f.id).doc;
-    *f.out = {{"id", doc.id}, {"model", doc.model}, {"level", twin::level_name(doc.level)},
-              {"node", impl_->twins.at(f.id).node}};
+    const std::string& node = impl_->twins.at(f.id).node;
+    *f.out = {{"id", doc.id},
+              {"model", doc.model},
+              {"level", doc.level == twin::Level::unset ? nlohmann::json() : nlohmann::json(twin::level_name(doc.level))},
+              {"node", node.empty() ? nlohmann::json() : nlohmann::json(node)}};
     IOT_ASSIGN(auto kids, h.children(f.id));
     if (kids.empty()) continue;
     if (f.depth + 1 > max_depth) {

@@ -132,6 +132,20 @@ TEST_F(TwinsTest, ReportedFlowsUpAndDesiredReachesTheDeviceAsADeltaThatClears) {
   ASSERT_EQ(speed["series"].size(), 1u) << speed.dump();
   EXPECT_EQ(speed["series"][0]["samples"][0]["value"], 1200) << speed.dump();
 
+  // The change feed through the CLI, from the start: every change of pump-1 so far, at its latest state.
+  Daemon watch("watch", {"twins", "watch", "--cursor", "0", "--output", "json", "--server", server.url()}, dir_);
+  watch.start();
+  ASSERT_TRUE(eventually([&] { return watch.log().find("\"id\":\"pump-1\"") != std::string::npos; })) << watch.log();
+  size_t seen = watch.log().size();
+  ASSERT_EQ(request(server.url(), api::Method::PUT, "/api/v1/twins/line-1", R"({"level":"edge"})")["_status"], 201);
+  ASSERT_TRUE(eventually([&] { return watch.log().find("\"id\":\"line-1\"", seen) != std::string::npos; })) << watch.log();
+  watch.stop();
+  ASSERT_EQ(request(server.url(), api::Method::PUT, "/api/v1/twins/pump-1", R"({"model":"Pump","parent":"line-1"})")["_status"],
+            200);
+  auto tree = run_cli({"twins", "tree", "--server", server.url()});
+  EXPECT_EQ(tree.code, 0) << tree.out;
+  EXPECT_NE(tree.out.find("line-1  (edge)\n└─ pump-1  (Pump)"), std::string::npos) << tree.out;
+
   // Query and tree through the CLI.
   auto ls = run_cli({"twins", "ls", "--filter", "reported.temperature > 40 and model == \"Pump\"", "--server", server.url()});
   EXPECT_EQ(ls.code, 0) << ls.out;
