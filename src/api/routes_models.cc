@@ -156,6 +156,13 @@ Result<registry::NewVersion> parse_new_version(const json& body, artifacts::Arti
   return v;
 }
 
+// The answer to a promote or rollback: the version now promoted, ETag = the model's new revision.
+Response changed(registry::ModelRegistry& reg, const Result<registry::ModelVersion>& mv) {
+  if (!mv) return problem(mv.error());
+  auto m = reg.get_model(mv->name);
+  return with_etag(json_response(200, version_json(*mv)), m ? m->revision : mv->revision);
+}
+
 void add_read_routes(Router& router, registry::ModelRegistry& reg) {
   router.add(Method::GET, "/api/v1/models", [&reg](Request& req) {
     if (auto st = only_params(req, {"after", "limit"}); !st) return problem(st.error());
@@ -269,10 +276,7 @@ void add_model_routes(Router& router, const Services& s) {
     if (!v) return problem(v.error());
     auto c = change_options(req);
     if (!c) return problem(c.error());
-    auto mv = reg.promote(req.param("name"), *v, *c);
-    if (!mv) return problem(mv.error());
-    auto m = reg.get_model(mv->name);
-    return with_etag(json_response(200, version_json(*mv)), m ? m->revision : mv->revision);
+    return changed(reg, reg.promote(req.param("name"), *v, *c));
   }, {.max_body = 4096,
       .summary = "make a version the promoted one (rolled out to every Inference task using the model); body "
                  "{\"by\"}? ; If-Match: the model's revision, 409 when stale"});
@@ -280,10 +284,7 @@ void add_model_routes(Router& router, const Services& s) {
   router.add(Method::POST, "/api/v1/models/{name}/rollback", [&reg](Request& req) {
     auto c = change_options(req);
     if (!c) return problem(c.error());
-    auto mv = reg.rollback(req.param("name"), *c);
-    if (!mv) return problem(mv.error());
-    auto m = reg.get_model(mv->name);
-    return with_etag(json_response(200, version_json(*mv)), m ? m->revision : mv->revision);
+    return changed(reg, reg.rollback(req.param("name"), *c));
   }, {.max_body = 4096,
       .summary = "promote again the version promoted before the current one (412 when there is none); body "
                  "{\"by\"}? ; If-Match: the model's revision, 409 when stale"});
