@@ -112,6 +112,10 @@ Status TwinService::apply_records(std::string_view stream, uint64_t first_seq,
     std::map<int64_t, nlohmann::json> by_ts;
     for (const auto& [prop, tv] : w.samples) {
       if (leaf_timestamp(entry.doc.reported_metadata, prop) > tv.first / 1'000'000) continue;
+      // A property the twin has in desired is a setpoint: its reported value is what the device
+      // reports having applied (a reported message), not a measurement of the same name (a ramping
+      // speed), which would make the delta flap with every sample. The measurement stays history.
+      if (leaf_timestamp(entry.doc.desired_metadata, prop) >= 0) continue;
       auto& patch = by_ts[tv.first];
       if (patch.is_null()) patch = nlohmann::json::object();
       set_dotted(patch, prop, tv.second);

@@ -30,6 +30,17 @@ TEST_F(ServiceTest, SamplesSetReportedWithTheirOwnTimestamps) {
   EXPECT_EQ(svc_->stats().applied_updates, 2u);  // two timestamps in the first run
 }
 
+TEST_F(ServiceTest, TelemetryDoesNotOverwriteASetpointTheDeviceReports) {
+  put("p1", json::object());
+  ASSERT_TRUE(svc_->patch_state("p1", desired({{"speed", 2000}})));
+  std::vector<Record> run = {Event{"p1", "reported", kT0, R"({"speed":2000})"},
+                             Sample{"p1", "speed", kT0 + kMs, 1987.5}, Sample{"p1", "flow", kT0 + kMs, 40.0}};
+  ASSERT_TRUE(svc_->apply_records("events", 1, run));
+  auto doc = svc_->get_twin("p1");
+  EXPECT_EQ(doc->reported, json({{"speed", 2000}, {"flow", 40.0}}));
+  EXPECT_EQ(doc->delta, json::object());  // no flapping with the measured speed
+}
+
 TEST_F(ServiceTest, ARunReplayedAfterACrashIsAppliedOnce) {
   std::vector<Record> run = {Event{"p1", "reported", kT0, R"({"state":{"reported":{"mode":"auto"}}})"},
                              Sample{"p1", "t", kT0, 1.0}};
