@@ -1,8 +1,11 @@
 // Node KPI history and threshold events through the real server: heartbeats sent over HTTP
 // with chosen KPIs land as series twin="node:<id>" (GET /api/v1/series/query and `iotwins
 // series query`), and the disk rule raises one `threshold` event when crossed upward and one
-// `threshold_cleared` once back at or below its clear level — not one per heartbeat.
+// `threshold_cleared` once back at or below its clear level — not one per heartbeat. And a real
+// agent's heartbeats fill its node's series.
 #include <gtest/gtest.h>
+
+#include <set>
 
 #include "api/http_client.h"
 #include "harness.h"
@@ -80,6 +83,40 @@ TEST(NodeKpisE2e, HeartbeatsBecomeHistoryAndThresholdEvents) {
                       "--from", "-1h", "--to", "now+1m"});
   ASSERT_EQ(cli.code, 0) << cli.out;
   EXPECT_NE(cli.out.find("20.5"), std::string::npos) << cli.out;
+}
+
+TEST(NodeKpisE2e, ARealAgentsHeartbeatsFillItsNodeSeries) {
+  std::string dir = temp_dir("NodeKpisAgent");
+  ServerDaemon server(dir);
+  server.start();
+  Daemon agent("agent", {"agent", "--server", server.url(), "--level", "edge", "--data-dir", dir + "/edge", "--name",
+                         "edge-real", "--mqtt", "none", "--heartbeat-interval", "200ms"},
+               dir);
+  agent.start();
+  std::string id;
+  ASSERT_TRUE(eventually([&] {
+    json nodes = server.get("/api/v1/nodes");
+    if (nodes["items"].empty()) return false;
+    id = nodes["items"][0]["id"];
+    return true;
+  })) << agent.log();
+  // Two heartbeats at least: every KPI series of the node has samples.
+  ASSERT_TRUE(eventually([&] {
+    json s = server.get("/api/v1/series?twin=node:" + id + "&property=cpu_percent");
+    return !s["items"].empty() && s["items"][0]["count"].get<int>() >= 2;
+  })) << agent.log();
+  json all = server.get("/api/v1/series?twin=node:" + id + "&limit=1000");
+  std::set<std::string> kpis;
+  for (const auto& s : all["items"]) kpis.insert(s["property"].get<std::string>());
+  for (const char* k : {"cpu_percent", "load1", "memory_used_percent", "memory_total_bytes", "disk_used_percent",
+                        "net_rx_rate", "net_tx_rate"}) {
+    EXPECT_TRUE(kpis.contains(k)) << k << " missing from " << all.dump();
+  }
+  json mem = server.get("/api/v1/series/last?twin=node:" + id + "&property=memory_used_percent");
+  double pct = mem["sample"]["value"];
+  EXPECT_GT(pct, 0);
+  EXPECT_LT(pct, 100);
+  agent.stop();
 }
 
 TEST(NodeKpisE2e, BadThresholdRulesStopTheServerWithAClearError) {
