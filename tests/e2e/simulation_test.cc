@@ -1,0 +1,89 @@
+// The simulated plant as real MQTT devices on an edge agent's broker: its telemetry reaches the
+// twins, and a desired setpoint set in the cloud reaches the simulated pump, which applies it,
+// reports it back (the delta clears) and whose physics follow (flow drops with speed).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "../dataplane/mqtt_harness.h"
+#include "api/http_client.h"
+#include "harness.h"
+
+namespace iotwins::e2e {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+namespace mq = dataplane::testing;
+
+json get_json(const std::string& base, const std::string& path) {
+  auto c = api::HttpClient::create(base);
+  if (!c) return nullptr;
+  auto r = (*c)->request(api::Method::GET, path);
+  if (!r || r->status != 200) return nullptr;
+  return json::parse(r->body, nullptr, false);
+}
+
+// The newest sample of a series on the server (null if none).
+json last_value(const std::string& server, const std::string& twin, const std::string& property) {
+  json j = get_json(server, "/api/v1/series/last?twin=" + twin + "&property=" + property);
+  if (j.is_null() || !j.contains("sample") || j["sample"].is_null()) return nullptr;
+  return j["sample"]["value"];
+}
+
+TEST(SimulationE2E, TheSimulatorDrivesATwinAndObeysADesiredSetpoint) {
+  std::string dir = temp_dir("simulation_e2e");
+  ServerDaemon server(dir);
+  server.start();
+  int mqtt_port = mq::free_port();
+  Daemon agent("edge", {"agent", "--server", server.url(), "--level", "edge", "--data-dir", dir + "/edge", "--name",
+                        "edge", "--heartbeat-interval", "300ms", "--mqtt-port", std::to_string(mqtt_port)},
+               dir);
+  agent.start();
+  ASSERT_TRUE(eventually([&] { return !read_trimmed(dir + "/edge/agent.url").empty(); })) << agent.log();
+  // 20 simulated seconds per wall second, so the pump's speed ramp settles within the test.
+  Daemon plant("plant", {"simulate", "--plant", std::string(IOTWINS_SOURCE_DIR) + "/examples/plant.yaml", "--broker",
+                         "mqtt://127.0.0.1:" + std::to_string(mqtt_port), "--speed", "20", "--seed", "7"},
+               dir);
+  plant.start();
+
+  json twin;
+  ASSERT_TRUE(eventually([&] {
+    twin = get_json(server.url(), "/api/v1/twins/pump-101");
+    return !twin.is_null() && twin["state"]["reported"].contains("flow_m3h") && twin["node"].is_string();
+  }, 60s)) << twin.dump() << plant.log() << agent.log();
+  for (const char* t : {"valve-101", "tank-101", "pump-201", "hvac-101", "hx-201"}) {
+    EXPECT_TRUE(eventually([&] { return !get_json(server.url(), std::string("/api/v1/twins/") + t).is_null(); }, 30s)) << t;
+  }
+  ASSERT_TRUE(eventually([&] { return !last_value(server.url(), "pump-101", "flow_m3h").is_null(); }, 30s));
+  double flow_before = last_value(server.url(), "pump-101", "flow_m3h").get<double>();
+
+  auto set = run_cli({"twins", "set-desired", "pump-101", "speed_rpm=2000", "--server", server.url()});
+  ASSERT_EQ(set.code, 0) << set.out;
+  // The simulated device applies it and reports it: the delta clears and reported holds the setpoint.
+  ASSERT_TRUE(eventually([&] {
+    twin = get_json(server.url(), "/api/v1/twins/pump-101");
+    return !twin.is_null() && twin["state"]["delta"].empty() && twin["state"]["reported"].value("speed_rpm", 0.0) == 2000;
+  }, 60s)) << twin.dump() << plant.log();
+  // The physics follow: the measured speed settles near 2000 rpm and the flow drops (affinity laws).
+  ASSERT_TRUE(eventually([&] {
+    json speed = last_value(server.url(), "pump-101", "speed_rpm");
+    return !speed.is_null() && std::abs(speed.get<double>() - 2000) < 30;
+  }, 60s)) << last_value(server.url(), "pump-101", "speed_rpm");
+  ASSERT_TRUE(eventually([&] {
+    json flow = last_value(server.url(), "pump-101", "flow_m3h");
+    return !flow.is_null() && flow.get<double>() < 0.9 * flow_before;
+  }, 60s)) << flow_before << " → " << last_value(server.url(), "pump-101", "flow_m3h");
+  // A setpoint the pump cannot take is refused by the device with an error event; its setpoint stays.
+  auto bad = run_cli({"twins", "set-desired", "pump-101", "speed_rpm=-5", "--server", server.url()});
+  ASSERT_EQ(bad.code, 0) << bad.out;  // the twin has no model: the device is the judge
+  ASSERT_TRUE(eventually([&] {
+    json ev = get_json(server.url(), "/api/v1/events?twin=pump-101&type=error");
+    return !ev.is_null() && ev["count"].get<int>() >= 1;
+  }, 60s)) << plant.log();
+  EXPECT_EQ(get_json(server.url(), "/api/v1/twins/pump-101")["state"]["reported"]["speed_rpm"], 2000);
+  plant.stop();
+}
+
+}  // namespace
+}  // namespace iotwins::e2e
