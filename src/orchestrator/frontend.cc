@@ -30,6 +30,10 @@ Result<std::unique_ptr<Orchestrator>> Orchestrator::open(storage::Database& db, 
   return std::unique_ptr<Orchestrator>(new Orchestrator(db, clock, std::move(nodes), std::move(options), std::move(table)));
 }
 
+Result<std::unique_ptr<Orchestrator>> Orchestrator::open(storage::Database& db, const Clock& clock, NodeLister nodes) {
+  return open(db, clock, std::move(nodes), OrchestratorOptions{});
+}
+
 void Orchestrator::on_desired_change(DesiredObserver observer) {
   std::lock_guard lock(mu_);
   observer_ = std::move(observer);

@@ -46,7 +46,8 @@ using DesiredObserver = std::function<void(const std::string& node_id, int64_t r
 class Orchestrator {
  public:
   static Result<std::unique_ptr<Orchestrator>> open(storage::Database& db, const Clock& clock, NodeLister nodes,
-                                                    OrchestratorOptions options = {});
+                                                    OrchestratorOptions options);
+  static Result<std::unique_ptr<Orchestrator>> open(storage::Database& db, const Clock& clock, NodeLister nodes);
 
   // Frontend. An invalid template or inputs (JSON/YAML map text) is invalid_argument with every
   // diagnostic, and nothing is stored; a template that cannot be placed is stored as

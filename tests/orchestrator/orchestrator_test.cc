@@ -1,1 +1,388 @@
+// The orchestrator end to end inside the process: real SQLite, real TOSCA validation, the real
+// scheduler; agents are played by the test reporting the runtime's task events.
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "fixtures.h"
+#include "orchestrator/orchestrator.h"
+#include "storage/database.h"
+
+namespace iotwins::orchestrator {
+namespace {
+
+using K = runtime::TaskEventKind;
+
+class OrchestratorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "orch-" + ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    nodes_ = testing::three_levels();
+    open();
+  }
+
+  void open() {
+    orch_.reset();
+    db_.reset();
+    auto db = storage::open_sqlite(dir_ + "/metadata.db");
+    ASSERT_TRUE(db) << db.error().to_string();
+    db_ = std::move(*db);
+    auto orch = Orchestrator::open(*db_, clock_, [this] { return nodes_; });
+    ASSERT_TRUE(orch) << orch.error().to_string();
+    orch_ = std::move(*orch);
+  }
+
+  Deployment create(const std::string& yaml, const std::string& inputs = "{}") {
+    auto d = orch_->create(yaml, inputs);
+    EXPECT_TRUE(d) << d.error().to_string();
+    return d ? *d : Deployment{};
+  }
+
+  Deployment get(const std::string& id) { return *orch_->get(id); }
+
+  NodeInstance instance(const std::string& id, const std::string& name, int index = 0) {
+    auto all = *orch_->instances(id);
+    for (const auto& n : all) {
+      if (n.name == name && n.index == index) return n;
+    }
+    ADD_FAILURE() << "no instance " << name;
+    return {};
+  }
+
+  std::vector<std::string> task_ids(const std::string& node) {
+    std::vector<std::string> out;
+    auto set = *orch_->desired(node);
+    for (const auto& t : set.tasks) out.push_back(t.id);
+    return out;
+  }
+
+  void report(const std::string& node, const std::string& task, K kind, const std::string& message = "") {
+    runtime::TaskEvent ev;
+    ev.task_id = task;
+    ev.kind = kind;
+    ev.message = message;
+    auto st = orch_->report(node, ev);
+    ASSERT_TRUE(st) << st.error().to_string();
+  }
+
+  // Plays every agent: reports `started` for each task in a desired set that is not started yet.
+  // Returns the task ids in the order they were started.
+  std::vector<std::string> start_everything(const std::string& id, int rounds = 10) {
+    std::vector<std::string> order;
+    for (int r = 0; r < rounds && get(id).progress == Progress::in_progress; ++r) {
+      std::vector<std::pair<std::string, std::string>> todo;
+      auto all = *orch_->instances(id);
+      for (const auto& n : all) {
+        if (n.state == InstanceState::starting) todo.push_back({n.node_id, n.task_id});
+      }
+      for (const auto& [node, task] : todo) {
+        report(node, task, K::started);
+        order.push_back(task);
+      }
+    }
+    return order;
+  }
+
+  std::string dir_;
+  ManualClock clock_;
+  std::vector<model::Node> nodes_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<Orchestrator> orch_;
+};
+
+bool contains(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+
+size_t pos(const std::vector<std::string>& v, const std::string& s) {
+  return static_cast<size_t>(std::find(v.begin(), v.end(), s) - v.begin());
+}
+
+TEST_F(OrchestratorTest, CreateReleasesTasksInDependencyOrderUntilComplete) {
+  auto d = create(testing::factory_yaml());
+  EXPECT_EQ(d.id, "dep-1");
+  EXPECT_EQ(d.status(), "CREATE_IN_PROGRESS");
+  // Layer 1 only: the broker at the edge, the store in the cloud. Nothing waits on the IoT node yet.
+  std::string cloud = instance(d.id, "trainer").node_id;
+  EXPECT_EQ(task_ids("edge-1"), std::vector<std::string>{"dep-1.broker.0"});
+  EXPECT_EQ(task_ids(cloud), std::vector<std::string>{"dep-1.history.0"});
+  EXPECT_TRUE(task_ids(instance(d.id, "vibration_filter").node_id).empty());
+  EXPECT_EQ(instance(d.id, "press_twin").state, InstanceState::started);
+  EXPECT_EQ(instance(d.id, "trainer").state, InstanceState::initial);
+
+  auto order = start_everything(d.id);
+  EXPECT_EQ(get(d.id).status(), "CREATE_COMPLETE");
+  ASSERT_EQ(order.size(), 6u);
+  EXPECT_LT(pos(order, "dep-1.history.0"), pos(order, "dep-1.trainer.0"));
+  EXPECT_LT(pos(order, "dep-1.trainer.0"), pos(order, "dep-1.anomaly_detector.0"));
+  EXPECT_LT(pos(order, "dep-1.broker.0"), pos(order, "dep-1.anomaly_detector.0"));
+  EXPECT_LT(pos(order, "dep-1.anomaly_detector.0"), pos(order, "dep-1.vibration_filter.0"));
+  EXPECT_EQ(orch_->desired(cloud)->tasks.size(), 3u);  // history, trainer, simulator
+  auto all = *orch_->instances(d.id);
+  for (const auto& n : all) EXPECT_EQ(n.state, InstanceState::started) << n.name;
+
+  auto events = *orch_->events(d.id);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.front().kind, "planned");
+  EXPECT_EQ(events.back().message, "CREATE_COMPLETE");
+}
+
+TEST_F(OrchestratorTest, InvalidTemplateIsRefusedAndNothingIsStored) {
+  auto d = orch_->create("tosca_definitions_version: tosca_simple_yaml_1_3\ntopology_template:\n  node_templates:\n"
+                         "    x: {type: NoSuchType}\n");
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code(), Errc::invalid_argument);
+  EXPECT_NE(d.error().message().find("unknown_type"), std::string::npos) << d.error().message();
+  auto bad_input = orch_->create(testing::factory_yaml(), R"({"threshold": 7})");
+  ASSERT_FALSE(bad_input);
+  EXPECT_NE(bad_input.error().message().find("threshold"), std::string::npos);
+  EXPECT_TRUE(orch_->list()->empty());
+}
+
+TEST_F(OrchestratorTest, UnplaceableTemplateFailsWithReasonsPerFilter) {
+  auto d = create(testing::factory_yaml(), R"({"plant": "plant-9"})");
+  EXPECT_EQ(d.status(), "CREATE_FAILED");
+  EXPECT_TRUE(d.reason.starts_with("cannot place: no node fits")) << d.reason;
+  EXPECT_NE(d.reason.find("plant_gateway"), std::string::npos) << d.reason;
+  EXPECT_NE(d.reason.find("nodes: level mismatch"), std::string::npos) << d.reason;
+  EXPECT_NE(d.reason.find("2 nodes: node labels do not match"), std::string::npos) << d.reason;
+  for (const auto& n : nodes_) EXPECT_TRUE(task_ids(n.id).empty()) << n.id;
+  // The reconciler leaves it failed.
+  ASSERT_TRUE(orch_->reconcile());
+  EXPECT_EQ(get(d.id).status(), "CREATE_FAILED");
+  EXPECT_EQ(orch_->events(d.id)->back().kind, "placement_failed");
+}
+
+TEST_F(OrchestratorTest, UpdateChangesOnlyWhatChanged) {
+  auto d = create(testing::factory_yaml());
+  start_everything(d.id);
+  std::string cloud = instance(d.id, "trainer").node_id;
+  auto edge_before = *orch_->desired("edge-1");
+  auto cloud_before = *orch_->desired(cloud);
+  auto iot_before = *orch_->desired(instance(d.id, "vibration_filter").node_id);
+
+  auto u = orch_->update(d.id, testing::factory_yaml(), R"({"threshold": 0.95})", get(d.id).revision);
+  ASSERT_TRUE(u) << u.error().to_string();
+  EXPECT_EQ(u->status(), "UPDATE_IN_PROGRESS");
+  // Only the detector's spec changed (its threshold): only the edge node's set has a new revision.
+  auto edge_after = *orch_->desired("edge-1");
+  EXPECT_GT(edge_after.revision, edge_before.revision);
+  EXPECT_EQ(orch_->desired(cloud)->revision, cloud_before.revision);
+  EXPECT_EQ(orch_->desired(cloud)->tasks, cloud_before.tasks);
+  EXPECT_EQ(orch_->desired(iot_before.node_id)->revision, iot_before.revision);
+  EXPECT_EQ(instance(d.id, "trainer").state, InstanceState::started);
+  EXPECT_EQ(instance(d.id, "anomaly_detector").state, InstanceState::starting);
+  EXPECT_NE(instance(d.id, "anomaly_detector").spec->config_json.find("0.95"), std::string::npos);
+  ASSERT_EQ(edge_after.tasks.size(), 2u);  // sorted by id: the detector, then the broker
+  EXPECT_NE(edge_after.tasks[0], edge_before.tasks[0]);
+  EXPECT_EQ(edge_after.tasks[1], edge_before.tasks[1]);  // the broker keeps its spec
+
+  report("edge-1", "dep-1.anomaly_detector.0", K::started);
+  EXPECT_EQ(get(d.id).status(), "UPDATE_COMPLETE");
+
+  // A stale revision is a conflict and changes nothing.
+  auto stale = orch_->update(d.id, testing::factory_yaml(), "{}", u->revision);
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code(), Errc::conflict);
+  EXPECT_NE(get(d.id).inputs_json.find("0.95"), std::string::npos);
+}
+
+TEST_F(OrchestratorTest, UnplaceableUpdateKeepsWhatRuns) {
+  auto d = create(testing::factory_yaml());
+  start_everything(d.id);
+  auto before = *orch_->instances(d.id);
+  auto u = orch_->update(d.id, testing::factory_yaml(), R"({"plant": "plant-9"})");
+  ASSERT_TRUE(u) << u.error().to_string();
+  EXPECT_EQ(u->status(), "UPDATE_FAILED");
+  EXPECT_NE(u->reason.find("no node fits"), std::string::npos);
+  auto after = *orch_->instances(d.id);
+  ASSERT_EQ(after.size(), before.size());
+  for (size_t i = 0; i < after.size(); ++i) {
+    EXPECT_EQ(after[i].node_id, before[i].node_id);
+    EXPECT_EQ(after[i].state, before[i].state);
+  }
+  EXPECT_EQ(get(d.id).inputs_json, "{}");
+}
+
+TEST_F(OrchestratorTest, DeleteEmptiesTheDesiredSetsThenCompletes) {
+  auto d = create(testing::factory_yaml());
+  start_everything(d.id);
+  std::string cloud = instance(d.id, "trainer").node_id;
+  int64_t rev = orch_->desired(cloud)->revision;
+  auto r = orch_->remove(d.id);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), "DELETE_IN_PROGRESS");
+  for (const auto& n : nodes_) EXPECT_TRUE(task_ids(n.id).empty()) << n.id;
+  EXPECT_GT(orch_->desired(cloud)->revision, rev);
+  auto all = *orch_->instances(d.id);
+  for (const auto& n : all) {
+    if (n.task_id.empty()) continue;
+    report(n.node_id, n.task_id, K::stopped);
+  }
+  EXPECT_EQ(get(d.id).status(), "DELETE_COMPLETE");
+  EXPECT_FALSE(orch_->update(d.id, testing::factory_yaml(), "{}"));
+}
+
+TEST_F(OrchestratorTest, DeleteMidCreateDropsWhatWasNeverReleased) {
+  auto d = create(testing::factory_yaml());
+  ASSERT_TRUE(orch_->remove(d.id));
+  report("edge-1", "dep-1.broker.0", K::exited, "stopped by the agent");
+  EXPECT_EQ(get(d.id).status(), "DELETE_IN_PROGRESS");  // the store is still being stopped
+  report(instance(d.id, "history").node_id, "dep-1.history.0", K::stopped);
+  EXPECT_EQ(get(d.id).status(), "DELETE_COMPLETE");
+}
+
+TEST_F(OrchestratorTest, AgentEventsDriveInstanceAndDeploymentStatus) {
+  auto d = create(testing::factory_yaml());
+  start_everything(d.id);
+  // A restart is not a failure; a restart storm is, with the reason.
+  report("edge-1", "dep-1.anomaly_detector.0", K::exited, "exited with code 3");
+  EXPECT_EQ(instance(d.id, "anomaly_detector").state, InstanceState::starting);
+  EXPECT_EQ(get(d.id).status(), "CREATE_IN_PROGRESS");
+  report("edge-1", "dep-1.anomaly_detector.0", K::restart_storm, "11 restarts within 300 s");
+  EXPECT_EQ(instance(d.id, "anomaly_detector").state, InstanceState::error);
+  auto failed = get(d.id);
+  EXPECT_EQ(failed.status(), "CREATE_FAILED");
+  EXPECT_EQ(failed.reason, "anomaly_detector[0] on edge-1: restart_storm: 11 restarts within 300 s");
+  // Still in the desired set: the agent keeps it (failed) until the template changes.
+  EXPECT_TRUE(contains(task_ids("edge-1"), "dep-1.anomaly_detector.0"));
+  report("edge-1", "dep-1.anomaly_detector.0", K::started);
+  EXPECT_EQ(get(d.id).status(), "CREATE_COMPLETE");
+  EXPECT_TRUE(get(d.id).reason.empty());
+  // Reports from a node the task is not placed on, or about unknown tasks, change nothing.
+  report("edge-2", "dep-1.anomaly_detector.0", K::start_failed, "not mine");
+  report("edge-1", "dep-7.nothing.0", K::start_failed, "unknown");
+  EXPECT_EQ(get(d.id).status(), "CREATE_COMPLETE");
+}
+
+TEST_F(OrchestratorTest, TaskWithRestartNeverFailsWhenItExits) {
+  std::string yaml = testing::factory_yaml();
+  yaml.replace(yaml.find("restart: always"), 15, "restart: never");
+  auto d = create(yaml);
+  start_everything(d.id);
+  report("edge-1", "dep-1.anomaly_detector.0", K::exited, "exited with code 1");
+  EXPECT_EQ(get(d.id).status(), "CREATE_FAILED");
+  EXPECT_NE(get(d.id).reason.find("exited with code 1"), std::string::npos);
+}
+
+TEST_F(OrchestratorTest, OutputsComeFromLiveAttributes) {
+  auto d = create(testing::factory_yaml());
+  auto outs = *orch_->outputs(d.id);
+  ASSERT_EQ(outs.size(), 1u);
+  EXPECT_EQ(outs[0].name, "detector_endpoint");
+  EXPECT_FALSE(outs[0].value.has_value());
+  ASSERT_TRUE(orch_->set_attributes("dep-1.anomaly_detector.0", {{"endpoint", "tcp://10.0.0.7:7000"}}));
+  outs = *orch_->outputs(d.id);
+  ASSERT_TRUE(outs[0].value.has_value()) << outs[0].error;
+  EXPECT_EQ(*outs[0].value, "tcp://10.0.0.7:7000");
+  EXPECT_EQ(instance(d.id, "anomaly_detector").attributes.at("node"), "edge-1");
+  EXPECT_EQ(orch_->set_attributes("dep-1.none.0", {{"a", "b"}}).error().code(), Errc::not_found);
+}
+
+TEST_F(OrchestratorTest, NodeDownMovesItsTasksWhereTheyFit) {
+  auto d = create(testing::factory_yaml());
+  start_everything(d.id);
+  std::string iot = instance(d.id, "vibration_filter").node_id;
+  std::string other = iot == "iot-1" ? "iot-2" : "iot-1";
+  // Unreachable is not enough: tasks stay.
+  testing::find(nodes_, iot)->state = model::NodeState::unreachable;
+  ASSERT_TRUE(orch_->reconcile());
+  EXPECT_EQ(instance(d.id, "vibration_filter").node_id, iot);
+
+  testing::find(nodes_, iot)->state = model::NodeState::down;
+  int64_t rev = orch_->desired(iot)->revision;
+  ASSERT_TRUE(orch_->reconcile());
+  auto f = instance(d.id, "vibration_filter");
+  EXPECT_EQ(f.node_id, other);
+  EXPECT_EQ(f.state, InstanceState::starting);
+  EXPECT_EQ(instance(d.id, "sensor_box").node_id, other);
+  EXPECT_TRUE(task_ids(iot).empty());
+  EXPECT_GT(orch_->desired(iot)->revision, rev);
+  EXPECT_EQ(task_ids(other), std::vector<std::string>{"dep-1.vibration_filter.0"});
+  EXPECT_EQ(get(d.id).status(), "CREATE_IN_PROGRESS");
+  report(other, "dep-1.vibration_filter.0", K::started);
+  EXPECT_EQ(get(d.id).status(), "CREATE_COMPLETE");
+  bool replaced = false;
+  auto events = *orch_->events(d.id);
+  for (const auto& e : events) replaced = replaced || (e.kind == "replaced" && e.message.find(other) != std::string::npos);
+  EXPECT_TRUE(replaced);
+  // A late report from the old node is ignored.
+  report(iot, "dep-1.vibration_filter.0", K::start_failed, "gone");
+  EXPECT_EQ(get(d.id).status(), "CREATE_COMPLETE");
+}
+
+TEST_F(OrchestratorTest, NodeDownWithNowhereToGoFailsWithTheReason) {
+  auto d = create(testing::factory_yaml());
+  start_everything(d.id);
+  testing::find(nodes_, "edge-1")->state = model::NodeState::down;  // the only plant-1 gateway
+  ASSERT_TRUE(orch_->reconcile());
+  auto det = instance(d.id, "anomaly_detector");
+  EXPECT_EQ(det.state, InstanceState::error);
+  EXPECT_NE(det.reason.find("node edge-1 is down and no other node fits"), std::string::npos) << det.reason;
+  EXPECT_NE(det.reason.find("label"), std::string::npos) << det.reason;
+  EXPECT_EQ(get(d.id).status(), "CREATE_FAILED");
+  // The rest of the chain is untouched.
+  EXPECT_EQ(instance(d.id, "trainer").state, InstanceState::started);
+  // Level-triggered: a second pass changes nothing and logs nothing new.
+  auto n_events = orch_->events(d.id)->size();
+  ASSERT_TRUE(orch_->reconcile());
+  EXPECT_EQ(orch_->events(d.id)->size(), n_events);
+}
+
+TEST_F(OrchestratorTest, DrainMovesTasksAwayOrKeepsThemRunning) {
+  auto d = create(testing::factory_yaml());
+  start_everything(d.id);
+  std::string cloud = instance(d.id, "trainer").node_id;
+  std::string other = cloud == "cloud-1" ? "cloud-2" : "cloud-1";
+  testing::find(nodes_, cloud)->state = model::NodeState::draining;
+  ASSERT_TRUE(orch_->reconcile());
+  EXPECT_TRUE(task_ids(cloud).empty());
+  EXPECT_EQ(task_ids(other).size(), 3u);
+  EXPECT_EQ(instance(d.id, "history").node_id, other);
+
+  // Draining the only plant-1 gateway: nowhere to go, so its tasks keep running there.
+  testing::find(nodes_, "edge-1")->state = model::NodeState::draining;
+  ASSERT_TRUE(orch_->reconcile());
+  EXPECT_EQ(instance(d.id, "anomaly_detector").node_id, "edge-1");
+  EXPECT_EQ(instance(d.id, "anomaly_detector").state, InstanceState::started);
+  EXPECT_EQ(task_ids("edge-1").size(), 2u);
+  bool blocked = false;
+  auto events = *orch_->events(d.id);
+  for (const auto& e : events) blocked = blocked || e.kind == "drain_blocked";
+  EXPECT_TRUE(blocked);
+}
+
+TEST_F(OrchestratorTest, ReopenMidDeploymentResumes) {
+  auto d = create(testing::factory_yaml());
+  report("edge-1", "dep-1.broker.0", K::started);
+  std::string cloud = instance(d.id, "history").node_id;
+  report(cloud, "dep-1.history.0", K::started);
+  auto before = *orch_->desired(cloud);
+  EXPECT_EQ(before.tasks.size(), 2u);  // history, then trainer released
+
+  open();  // the server restarts: a new Orchestrator over the same file
+  EXPECT_EQ(get(d.id).status(), "CREATE_IN_PROGRESS");
+  auto after = *orch_->desired(cloud);
+  EXPECT_EQ(after.revision, before.revision);
+  EXPECT_EQ(after.tasks, before.tasks);
+  ASSERT_TRUE(orch_->reconcile());
+  start_everything(d.id);
+  EXPECT_EQ(get(d.id).status(), "CREATE_COMPLETE");
+  // Ids are never reused after a restart.
+  EXPECT_EQ(create(testing::factory_yaml()).id, "dep-2");
+}
+
+TEST_F(OrchestratorTest, ObserverHearsEveryChangedNodeOnce) {
+  std::map<std::string, int64_t> seen;
+  orch_->on_desired_change([&](const std::string& node, int64_t rev) {
+    EXPECT_GT(rev, seen[node]);
+    seen[node] = rev;
+  });
+  auto d = create(testing::factory_yaml());
+  EXPECT_EQ(seen.size(), 2u);  // edge-1 (broker) and the cloud node (history)
+  EXPECT_EQ(seen["edge-1"], orch_->desired("edge-1")->revision);
+}
+
+}  // namespace
+}  // namespace iotwins::orchestrator
