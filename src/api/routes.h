@@ -80,6 +80,8 @@ void add_twin_model_routes(Router& router, const Services& services);  // part o
 void add_twin_feed_routes(Router& router, const Services& services);   // part of add_twin_routes
 // Agent: the twins cached on this agent, readable and desired-settable while the cloud is away.
 void add_edge_twin_routes(Router& router, const Services& services);
+// POST /api/v1/scenarios/{name}/samples: simulation results into the series store.
+void add_scenario_routes(Router& router, const Services& services);
 // GET /api/v1/series/query's answer (also behind /api/v1/twins/{id}/history).
 Response series_query_response(tsdb::TimeSeriesStore& store, const Clock& clock, const Request& request);
 

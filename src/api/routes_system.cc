@@ -59,6 +59,7 @@ void add_server_routes(Router& router, const Services& services) {
   add_event_routes(router, services);
   add_object_routes(router, services);
   add_twin_routes(router, services);
+  add_scenario_routes(router, services);
   add_artifact_routes(router, services);
   add_model_routes(router, services);
   // Last, so the document lists every route (itself included, through the router reference).

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "cli/simulate.h"
 #include "core/signals.h"
 #include "simulation/fault.h"
 #include "simulation/simulator.h"
@@ -11,9 +12,13 @@
 namespace iotwins::cli {
 
 int run_simulate(std::span<const std::string> args) {
+  if (!args.empty() && args[0] == "scenario") return run_simulate_scenario(args.subspan(1));
+  if (!args.empty() && args[0] == "compare") return run_simulate_compare(args.subspan(1));
   ConfigSpec spec("simulate",
                   "Runs a simulated plant (pumps, valves, tanks, HVAC, heat exchangers) as MQTT devices:\n"
-                  "publishes iotwins/<twin>/telemetry, obeys iotwins/<twin>/desired/delta and reports back.");
+                  "publishes iotwins/<twin>/telemetry, obeys iotwins/<twin>/desired/delta and reports back.\n"
+                  "Also: iotwins simulate scenario (what-if runs and sweeps into the store), iotwins simulate\n"
+                  "compare (a scenario against measured history); see their --help.");
   spec.add_common();
   spec.add({.name = "plant", .default_value = "examples/plant.yaml", .help = "plant description (YAML)"});
   spec.add({.name = "broker", .default_value = "mqtt://127.0.0.1:1883", .help = "MQTT broker URL"});

@@ -82,6 +82,38 @@ TEST(SimulationE2E, TheSimulatorDrivesATwinAndObeysADesiredSetpoint) {
     return !ev.is_null() && ev["count"].get<int>() >= 1;
   }, 60s)) << plant.log();
   EXPECT_EQ(get_json(server.url(), "/api/v1/twins/pump-101")["state"]["reported"]["speed_rpm"], 2000);
+
+  // What-if runs from the newest measurement on, stored as scenarios and compared with what the
+  // (simulated) plant then measured: the run at the setpoint it really has fits far better.
+  json last = get_json(server.url(), "/api/v1/series/last?twin=pump-101&property=flow_m3h");
+  ASSERT_FALSE(last.is_null());
+  std::string t0_ms = std::to_string(last["sample"]["ts"].get<int64_t>() / 1'000'000);
+  for (auto [name, speed] : {std::pair{"at-2000", "2000"}, std::pair{"at-2900", "2900"}}) {
+    auto run = run_cli({"simulate", "scenario", "--plant", std::string(IOTWINS_SOURCE_DIR) + "/examples/plant.yaml",
+                        "--name", name, "--duration", "10m", "--start", t0_ms, "--set",
+                        std::string("pump-101.speed_rpm=") + speed, "--server", server.url()});
+    ASSERT_EQ(run.code, 0) << run.out;
+    EXPECT_NE(run.out.find(std::string("as scenario ") + name), std::string::npos) << run.out;
+  }
+  // Let the plant measure past the first minute of the scenarios.
+  ASSERT_TRUE(eventually([&] {
+    json l = get_json(server.url(), "/api/v1/series/last?twin=pump-101&property=flow_m3h");
+    return l["sample"]["ts"].get<int64_t>() / 1'000'000 > std::stoll(t0_ms) + 60'000;
+  }, 60s));
+  auto rmse = [&](const char* name) {
+    auto cmp = run_cli({"simulate", "compare", "--name", name, "--twin", "pump-101", "--property", "flow_m3h", "--from",
+                        t0_ms + "ms", "--output", "json", "--server", server.url()});
+    EXPECT_EQ(cmp.code, 0) << cmp.out;
+    json j = json::parse(cmp.out.substr(cmp.out.find('{')), nullptr, false);
+    EXPECT_GT(j.value("points", 0), 30) << cmp.out;
+    return j.value("rmse", 1e9);
+  };
+  double fit = rmse("at-2000"), off = rmse("at-2900");
+  EXPECT_LT(fit, 0.25 * off) << fit << " vs " << off;
+  auto missing = run_cli({"simulate", "compare", "--name", "nope", "--twin", "pump-101", "--property", "flow_m3h",
+                          "--server", server.url()});
+  EXPECT_NE(missing.code, 0);
+  EXPECT_NE(missing.out.find("scenario nope has no samples"), std::string::npos) << missing.out;
   plant.stop();
 }
 

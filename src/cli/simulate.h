@@ -1,0 +1,12 @@
+// The verbs of `iotwins simulate` besides running the plant as MQTT devices.
+#pragma once
+
+#include <span>
+#include <string>
+
+namespace iotwins::cli {
+
+int run_simulate_scenario(std::span<const std::string> args);  // what-if runs and sweeps → the store
+int run_simulate_compare(std::span<const std::string> args);   // a scenario vs measured history
+
+}  // namespace iotwins::cli
