@@ -81,7 +81,7 @@ Status Orchestrator::step(DeploymentTable& tx, Deployment d, const std::string& 
 }
 
 Status Orchestrator::report(const std::string& node_id, const runtime::TaskEvent& ev) {
-  std::lock_guard lock(mu_);
+  Session session(*this);
   return write([&](DeploymentTable& tx) -> Status {
     IOT_ASSIGN(auto found, tx.find_task(ev.task_id));
     if (!found || found->node_id != node_id) {
@@ -130,7 +130,7 @@ Status Orchestrator::report(const std::string& node_id, const runtime::TaskEvent
 }
 
 Status Orchestrator::set_attributes(const std::string& task_id, const std::map<std::string, std::string>& attributes) {
-  std::lock_guard lock(mu_);
+  Session session(*this);
   return write([&](DeploymentTable& tx) -> Status {
     IOT_ASSIGN(auto found, tx.find_task(task_id));
     if (!found) return make_error(Errc::not_found, "task " + task_id + " is not part of any deployment");
@@ -216,7 +216,7 @@ Status Orchestrator::heal(DeploymentTable& tx, const Deployment& d, const std::m
 }
 
 Status Orchestrator::reconcile() {
-  std::lock_guard lock(mu_);
+  Session session(*this);
   std::map<std::string, model::Node> nodes;
   for (auto& n : nodes_()) nodes[n.id] = std::move(n);
   IOT_ASSIGN(auto deployments, table_->list());

@@ -40,15 +40,23 @@ void Orchestrator::on_desired_change(DesiredObserver observer) {
 }
 
 Status Orchestrator::write(const std::function<Status(DeploymentTable&)>& fn) {
-  std::set<std::string> changed;
-  IOT_TRY(table_->transaction(fn, &changed));
-  if (observer_) {
-    for (const auto& node : changed) {
+  return table_->transaction(fn, &pending_);
+}
+
+void Orchestrator::flush() {
+  std::vector<std::pair<std::string, int64_t>> changed;
+  DesiredObserver observer;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& node : pending_) {
       auto set = table_->desired(node);
-      if (set) observer_(node, set->revision);
+      if (set) changed.push_back({node, set->revision});
     }
+    pending_.clear();
+    observer = observer_;
   }
-  return ok();
+  if (!observer) return;
+  for (const auto& [node, revision] : changed) observer(node, revision);
 }
 
 Result<std::shared_ptr<const tosca::InstanceModel>> Orchestrator::validate(const std::string& text,
@@ -72,7 +80,7 @@ Result<std::shared_ptr<const tosca::InstanceModel>> Orchestrator::model_of(const
 
 Result<Deployment> Orchestrator::create(const std::string& template_text, const std::string& inputs) {
   IOT_ASSIGN(auto model, validate(template_text, inputs));
-  std::lock_guard lock(mu_);
+  Session session(*this);
   Deployment d;
   d.template_text = template_text;
   d.inputs_json = inputs.empty() ? "{}" : inputs;
@@ -100,7 +108,7 @@ Result<Deployment> Orchestrator::create(const std::string& template_text, const 
 Result<Deployment> Orchestrator::update(const std::string& id, const std::string& template_text,
                                         const std::string& inputs, std::optional<int64_t> if_revision) {
   IOT_ASSIGN(auto model, validate(template_text, inputs));
-  std::lock_guard lock(mu_);
+  Session session(*this);
   IOT_ASSIGN(Deployment d, table_->get(id));
   if (d.phase == Phase::remove) return make_error(Errc::conflict, "deployment " + id + " is being deleted");
   if (if_revision && *if_revision != d.revision) {
@@ -157,7 +165,7 @@ Result<Deployment> Orchestrator::update(const std::string& id, const std::string
 }
 
 Result<Deployment> Orchestrator::remove(const std::string& id) {
-  std::lock_guard lock(mu_);
+  Session session(*this);
   IOT_ASSIGN(Deployment d, table_->get(id));
   if (d.phase == Phase::remove) return d;
   IOT_TRY(write([&](DeploymentTable& tx) -> Status {

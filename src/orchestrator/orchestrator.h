@@ -90,7 +90,20 @@ class Orchestrator {
   // Releases what the dependency order allows and recomputes the status (in a transaction).
   Status step(DeploymentTable& tx, Deployment d, const std::string& why = "");
   Status heal(DeploymentTable& tx, const Deployment& d, const std::map<std::string, model::Node>& nodes);
-  Status write(const std::function<Status(DeploymentTable&)>& fn);  // transaction + notify
+  Status write(const std::function<Status(DeploymentTable&)>& fn);  // transaction; changed nodes → pending_
+  // Holds the lock for one mutating call; on the way out releases it, then tells the observer.
+  class Session {
+   public:
+    explicit Session(Orchestrator& o) : o_(o), lock_(o.mu_) {}
+    ~Session() {
+      lock_.unlock();
+      o_.flush();
+    }
+   private:
+    Orchestrator& o_;
+    std::unique_lock<std::mutex> lock_;
+  };
+  void flush();
 
   storage::Database& db_;
   const Clock& clock_;
@@ -100,6 +113,7 @@ class Orchestrator {
   std::mutex mu_;
   std::map<std::string, std::pair<int64_t, std::shared_ptr<const tosca::InstanceModel>>> models_;  // id → (revision, model)
   DesiredObserver observer_;
+  std::set<std::string> pending_;  // nodes whose desired set changed, not yet told
 };
 
 }  // namespace iotwins::orchestrator

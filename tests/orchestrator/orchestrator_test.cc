@@ -375,13 +375,24 @@ TEST_F(OrchestratorTest, ReopenMidDeploymentResumes) {
 
 TEST_F(OrchestratorTest, ObserverHearsEveryChangedNodeOnce) {
   std::map<std::string, int64_t> seen;
+  std::map<std::string, size_t> sizes;
+  // Called outside the orchestrator's lock: it may read the set it is told about (the watch does).
   orch_->on_desired_change([&](const std::string& node, int64_t rev) {
     EXPECT_GT(rev, seen[node]);
     seen[node] = rev;
+    auto set = orch_->desired(node);
+    ASSERT_TRUE(set);
+    EXPECT_EQ(set->revision, rev);
+    sizes[node] = set->tasks.size();
   });
   auto d = create(testing::factory_yaml());
   EXPECT_EQ(seen.size(), 2u);  // edge-1 (broker) and the cloud node (history)
   EXPECT_EQ(seen["edge-1"], orch_->desired("edge-1")->revision);
+  EXPECT_EQ(sizes["edge-1"], 1u);
+  report("edge-1", "dep-1.broker.0", K::started);  // nothing released by it alone: no change
+  EXPECT_EQ(seen["edge-1"], orch_->desired("edge-1")->revision);
+  ASSERT_TRUE(orch_->remove(d.id));
+  EXPECT_EQ(sizes["edge-1"], 0u);
 }
 
 }  // namespace
