@@ -20,12 +20,12 @@ auto& logger() {
 constexpr std::string_view kPrefix = "iotwins/";
 constexpr std::string_view kDeltaSuffix = "/desired/delta";
 
+}  // namespace
+
 void init_library() {
   static std::once_flag once;
   std::call_once(once, [] { mosquitto_lib_init(); });
 }
-
-}  // namespace
 
 Result<BrokerAddress> parse_broker_url(std::string_view url) {
   BrokerAddress out;

@@ -29,6 +29,9 @@ struct BrokerAddress {
   int port = 1883;
 };
 
+// mosquitto_lib_init, once per process (every client here calls it first).
+void init_library();
+
 // "mqtt://host[:port]" (also "tcp://"); TLS (mqtts://) is not supported here.
 Result<BrokerAddress> parse_broker_url(std::string_view url);
 
