@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "simulation/hybrid_twin.h"
+#include "simulation/hybrid_runner.h"
 #include "test_plants.h"
 
 namespace iotwins::simulation {
@@ -135,6 +136,28 @@ TEST(HybridTwin, RejectsStaleFramesUnknownTwinsAndUnsettableInputs) {
   auto rejected = HybridTwin::create(load(one_circuit()), bad, kStart);
   ASSERT_FALSE(rejected);
   EXPECT_NE(rejected.error().message().find("cannot be set from a measurement"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace iotwins::simulation
+
+namespace iotwins::simulation {
+namespace {
+
+TEST(HybridBindings, EveryAssetOfTheExamplePlantIsDrivenByItsMeasuredInputs) {
+  auto plant = Plant::load(std::string(IOTWINS_SOURCE_DIR) + "/examples/plant.yaml");
+  ASSERT_TRUE(plant) << plant.error().to_string();
+  HybridOptions o = default_hybrid_bindings(*plant);
+  auto has = [](const std::vector<HybridBinding>& v, const std::string& twin, const std::string& p) {
+    return std::any_of(v.begin(), v.end(), [&](const HybridBinding& b) { return b.twin == twin && b.property == p; });
+  };
+  EXPECT_TRUE(has(o.inputs, "pump-101", "speed_rpm"));
+  EXPECT_TRUE(has(o.inputs, "valve-201", "opening_pct"));
+  EXPECT_TRUE(has(o.sync, "tank-102", "level_m"));
+  EXPECT_TRUE(has(o.inputs, "hvac-101", "setpoint_c"));
+  EXPECT_FALSE(has(o.inputs, "pump-101", "flow_m3h"));  // an output: it gets a residual
+  // The bindings are accepted by the hybrid twin as they are.
+  EXPECT_TRUE(HybridTwin::create(*plant, o, 1'700'000'000'000'000'000));
 }
 
 }  // namespace
