@@ -1,41 +1,18 @@
 #include "orchestrator/task_mapping.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
 
 #include "tosca/scalars.h"
+#include "tosca/validate.h"
 
 namespace iotwins::orchestrator {
 namespace {
 
-using nlohmann::json;
 using tosca::Value;
 
 Status bad(const tosca::NodeInstance& node, const std::string& what) {
   return make_error(Errc::invalid_argument, "node template " + node.name + ": " + what);
-}
-
-json to_json(const Value& v) {
-  switch (v.kind()) {
-    case Value::Kind::null: return nullptr;
-    case Value::Kind::boolean: return v.as_bool();
-    case Value::Kind::integer: return v.as_int();
-    case Value::Kind::floating: return v.as_number();
-    case Value::Kind::string: return v.as_string();
-    case Value::Kind::list: {
-      json out = json::array();
-      for (const auto& e : v.as_list()) out.push_back(to_json(e));
-      return out;
-    }
-    case Value::Kind::map: {
-      json out = json::object();
-      for (const auto& [k, e] : v.as_map()) out[k] = to_json(e);
-      return out;
-    }
-  }
-  return nullptr;
 }
 
 bool targets(const tosca::PolicyInstance& p, const std::string& node) {
@@ -123,12 +100,12 @@ Status set_program(const tosca::NodeInstance& node, TaskTemplate& out) {
   s.builtin = builtin_name(node);
   if (s.builtin.empty()) return bad(node, "an " + node.type + " needs a `command` or a specific task type");
   s.driver = "builtin";
-  json config = json::object();
+  Value config = Value::map();
   for (const auto& [k, v] : node.properties.as_map()) {
     if (k == "resources" || k == "command" || k == "env" || k == "replicas") continue;
-    config[k] = to_json(v);
+    config.set(k, v);
   }
-  s.config_json = config.dump();
+  s.config_json = tosca::value_to_json(config);
   out.drivers = {"builtin"};
   return ok();
 }
@@ -159,8 +136,6 @@ int replicas_of(const tosca::InstanceModel& model, const tosca::NodeInstance& no
 }
 
 }  // namespace
-
-std::string value_to_json(const tosca::Value& value) { return to_json(value).dump(); }
 
 std::string task_id(const std::string& deployment, const std::string& node, int index) {
   std::string id = deployment + "." + node + "." + std::to_string(index);

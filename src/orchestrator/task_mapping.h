@@ -47,7 +47,4 @@ PlacementHints placement_hints(const tosca::InstanceModel& model, const tosca::N
 // "<deployment>.<node>.<index>", characters outside [A-Za-z0-9._-] replaced by '-'.
 std::string task_id(const std::string& deployment, const std::string& node, int index);
 
-// A TOSCA value as JSON text (scalar-units stay the text written).
-std::string value_to_json(const tosca::Value& value);
-
 }  // namespace iotwins::orchestrator

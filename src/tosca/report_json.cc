@@ -71,6 +71,8 @@ std::string ValidationReport::to_json() const {
   return out.dump();
 }
 
+std::string value_to_json(const Value& value) { return to_json_value(value).dump(); }
+
 std::string instance_to_json(const InstanceModel& m) {
   json nodes = json::array();
   for (const auto& n : m.nodes) {

@@ -80,6 +80,8 @@ Result<Value> parse_inputs_yaml(std::string_view text, const std::string& label)
 
 // The instance model as JSON (for the REST API and debugging).
 std::string instance_to_json(const InstanceModel& model);
+// One value as JSON (scalar-units stay the text written), e.g. a node's properties as a config.
+std::string value_to_json(const Value& value);
 
 // Problems in the built-in profiles (empty unless the embedded YAML is broken; tested).
 std::vector<Diagnostic> check_builtin_profiles();

@@ -86,6 +86,21 @@ class OrchestratorTest : public ::testing::Test {
     return order;
   }
 
+  // The factory chain, every task started.
+  Deployment running_factory() {
+    auto d = create(testing::factory_yaml());
+    start_everything(d.id);
+    EXPECT_EQ(get(d.id).status(), "CREATE_COMPLETE");
+    return d;
+  }
+
+  // What the registry says about a node, then one reconciler pass.
+  void set_state(const std::string& node, model::NodeState state) {
+    testing::find(nodes_, node)->state = state;
+    auto st = orch_->reconcile();
+    ASSERT_TRUE(st) << st.error().to_string();
+  }
+
   std::string dir_;
   ManualClock clock_;
   std::vector<model::Node> nodes_;
@@ -94,6 +109,12 @@ class OrchestratorTest : public ::testing::Test {
 };
 
 bool contains(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+
+// iot-1 ↔ iot-2, cloud-1 ↔ cloud-2.
+std::string sibling(const std::string& node) {
+  std::string base = node.substr(0, node.size() - 1);
+  return base + (node.back() == '1' ? "2" : "1");
+}
 
 size_t pos(const std::vector<std::string>& v, const std::string& s) {
   return static_cast<size_t>(std::find(v.begin(), v.end(), s) - v.begin());
@@ -155,8 +176,7 @@ TEST_F(OrchestratorTest, UnplaceableTemplateFailsWithReasonsPerFilter) {
 }
 
 TEST_F(OrchestratorTest, UpdateChangesOnlyWhatChanged) {
-  auto d = create(testing::factory_yaml());
-  start_everything(d.id);
+  auto d = running_factory();
   std::string cloud = instance(d.id, "trainer").node_id;
   auto edge_before = *orch_->desired("edge-1");
   auto cloud_before = *orch_->desired(cloud);
@@ -189,8 +209,7 @@ TEST_F(OrchestratorTest, UpdateChangesOnlyWhatChanged) {
 }
 
 TEST_F(OrchestratorTest, UnplaceableUpdateKeepsWhatRuns) {
-  auto d = create(testing::factory_yaml());
-  start_everything(d.id);
+  auto d = running_factory();
   auto before = *orch_->instances(d.id);
   auto u = orch_->update(d.id, testing::factory_yaml(), R"({"plant": "plant-9"})");
   ASSERT_TRUE(u) << u.error().to_string();
@@ -206,8 +225,7 @@ TEST_F(OrchestratorTest, UnplaceableUpdateKeepsWhatRuns) {
 }
 
 TEST_F(OrchestratorTest, DeleteEmptiesTheDesiredSetsThenCompletes) {
-  auto d = create(testing::factory_yaml());
-  start_everything(d.id);
+  auto d = running_factory();
   std::string cloud = instance(d.id, "trainer").node_id;
   int64_t rev = orch_->desired(cloud)->revision;
   auto r = orch_->remove(d.id);
@@ -224,6 +242,23 @@ TEST_F(OrchestratorTest, DeleteEmptiesTheDesiredSetsThenCompletes) {
   EXPECT_FALSE(orch_->update(d.id, testing::factory_yaml(), "{}"));
 }
 
+TEST_F(OrchestratorTest, DeleteCompletesWhenTheNodeOfATaskIsDownOrGone) {
+  auto d = running_factory();
+  std::string cloud = instance(d.id, "trainer").node_id;
+  ASSERT_TRUE(orch_->remove(d.id));
+  for (const std::string& node : {std::string("edge-1"), instance(d.id, "vibration_filter").node_id}) {
+    auto all = *orch_->instances(d.id);
+    for (const auto& t : all) {
+      if (t.node_id == node && !t.task_id.empty()) report(node, t.task_id, K::stopped);
+    }
+  }
+  EXPECT_EQ(get(d.id).status(), "DELETE_IN_PROGRESS");
+  set_state(cloud, model::NodeState::unreachable);  // may still come back and stop them
+  EXPECT_EQ(get(d.id).status(), "DELETE_IN_PROGRESS");
+  set_state(cloud, model::NodeState::down);
+  EXPECT_EQ(get(d.id).status(), "DELETE_COMPLETE");
+}
+
 TEST_F(OrchestratorTest, DeleteMidCreateDropsWhatWasNeverReleased) {
   auto d = create(testing::factory_yaml());
   ASSERT_TRUE(orch_->remove(d.id));
@@ -234,8 +269,7 @@ TEST_F(OrchestratorTest, DeleteMidCreateDropsWhatWasNeverReleased) {
 }
 
 TEST_F(OrchestratorTest, AgentEventsDriveInstanceAndDeploymentStatus) {
-  auto d = create(testing::factory_yaml());
-  start_everything(d.id);
+  auto d = running_factory();
   // A restart is not a failure; a restart storm is, with the reason.
   report("edge-1", "dep-1.anomaly_detector.0", K::exited, "exited with code 3");
   EXPECT_EQ(instance(d.id, "anomaly_detector").state, InstanceState::starting);
@@ -281,18 +315,14 @@ TEST_F(OrchestratorTest, OutputsComeFromLiveAttributes) {
 }
 
 TEST_F(OrchestratorTest, NodeDownMovesItsTasksWhereTheyFit) {
-  auto d = create(testing::factory_yaml());
-  start_everything(d.id);
+  auto d = running_factory();
   std::string iot = instance(d.id, "vibration_filter").node_id;
-  std::string other = iot == "iot-1" ? "iot-2" : "iot-1";
-  // Unreachable is not enough: tasks stay.
-  testing::find(nodes_, iot)->state = model::NodeState::unreachable;
-  ASSERT_TRUE(orch_->reconcile());
+  std::string other = sibling(iot);
+  set_state(iot, model::NodeState::unreachable);  // not enough: tasks stay
   EXPECT_EQ(instance(d.id, "vibration_filter").node_id, iot);
 
-  testing::find(nodes_, iot)->state = model::NodeState::down;
   int64_t rev = orch_->desired(iot)->revision;
-  ASSERT_TRUE(orch_->reconcile());
+  set_state(iot, model::NodeState::down);
   auto f = instance(d.id, "vibration_filter");
   EXPECT_EQ(f.node_id, other);
   EXPECT_EQ(f.state, InstanceState::starting);
@@ -313,10 +343,8 @@ TEST_F(OrchestratorTest, NodeDownMovesItsTasksWhereTheyFit) {
 }
 
 TEST_F(OrchestratorTest, NodeDownWithNowhereToGoFailsWithTheReason) {
-  auto d = create(testing::factory_yaml());
-  start_everything(d.id);
-  testing::find(nodes_, "edge-1")->state = model::NodeState::down;  // the only plant-1 gateway
-  ASSERT_TRUE(orch_->reconcile());
+  auto d = running_factory();
+  set_state("edge-1", model::NodeState::down);  // the only plant-1 gateway
   auto det = instance(d.id, "anomaly_detector");
   EXPECT_EQ(det.state, InstanceState::error);
   EXPECT_NE(det.reason.find("node edge-1 is down and no other node fits"), std::string::npos) << det.reason;
@@ -331,19 +359,16 @@ TEST_F(OrchestratorTest, NodeDownWithNowhereToGoFailsWithTheReason) {
 }
 
 TEST_F(OrchestratorTest, DrainMovesTasksAwayOrKeepsThemRunning) {
-  auto d = create(testing::factory_yaml());
-  start_everything(d.id);
+  auto d = running_factory();
   std::string cloud = instance(d.id, "trainer").node_id;
-  std::string other = cloud == "cloud-1" ? "cloud-2" : "cloud-1";
-  testing::find(nodes_, cloud)->state = model::NodeState::draining;
-  ASSERT_TRUE(orch_->reconcile());
+  std::string other = sibling(cloud);
+  set_state(cloud, model::NodeState::draining);
   EXPECT_TRUE(task_ids(cloud).empty());
   EXPECT_EQ(task_ids(other).size(), 3u);
   EXPECT_EQ(instance(d.id, "history").node_id, other);
 
   // Draining the only plant-1 gateway: nowhere to go, so its tasks keep running there.
-  testing::find(nodes_, "edge-1")->state = model::NodeState::draining;
-  ASSERT_TRUE(orch_->reconcile());
+  set_state("edge-1", model::NodeState::draining);
   EXPECT_EQ(instance(d.id, "anomaly_detector").node_id, "edge-1");
   EXPECT_EQ(instance(d.id, "anomaly_detector").state, InstanceState::started);
   EXPECT_EQ(task_ids("edge-1").size(), 2u);

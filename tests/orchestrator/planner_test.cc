@@ -116,11 +116,13 @@ TEST(Planner, StreamsToBecomesInputsAndOutputsByTransport) {
   EXPECT_TRUE(has(trainer.inputs, "dataplane:dep-1.anomaly_detector.trainer"));
 }
 
-constexpr const char* kOciTask = R"(
-tosca_definitions_version: tosca_simple_yaml_1_3
-imports: [iotwins]
-topology_template:
-  node_templates:
+// A template importing the iotwins profile, around `body` (the node templates and what follows).
+std::string chain(const std::string& body) {
+  return "tosca_definitions_version: tosca_simple_yaml_1_3\nimports: [iotwins]\ntopology_template:\n"
+         "  node_templates:\n" + body;
+}
+
+const std::string kOciTask = chain(R"(
     box: {type: iotwins.nodes.Compute, properties: {level: cloud}}
     exporter:
       type: iotwins.nodes.Task.Custom
@@ -128,7 +130,7 @@ topology_template:
       artifacts:
         image: {type: iotwins.artifacts.Image, file: registry.example.org/exporter:1.4}
       requirements: [{host: box}]
-)";
+)");
 
 TEST(Planner, OciTasksGoOnlyWhereContainersRun) {
   auto nodes = three_levels();
@@ -188,18 +190,14 @@ TEST(Planner, PreviousPlacementsStickWhileTheyFit) {
 }
 
 TEST(Planner, ScaledHostlessTasksArePlacedPerReplica) {
-  auto plan = plan_of(R"(
-tosca_definitions_version: tosca_simple_yaml_1_3
-imports: [iotwins]
-topology_template:
-  node_templates:
+  auto plan = plan_of(chain(R"(
     any: {type: iotwins.nodes.Compute, properties: {level: iot}}
     scorer:
       type: iotwins.nodes.Task.Inference
       properties: {model: m, replicas: 3, resources: {cpu: 0.5, memory: 64 MiB}}
   policies:
     - in_cloud: {type: iotwins.policies.Placement, properties: {level: cloud}, targets: [scorer]}
-)",
+)"),
                       three_levels());
   ASSERT_TRUE(plan.failures.empty()) << plan.explanation();
   for (int k = 0; k < 3; ++k) {
@@ -211,18 +209,14 @@ topology_template:
 }
 
 TEST(Planner, BadTaskDefinitionsAreErrorsNamingTheNode) {
-  auto model = model_of(R"(
-tosca_definitions_version: tosca_simple_yaml_1_3
-imports: [iotwins]
-topology_template:
-  node_templates:
+  auto model = model_of(chain(R"(
     box: {type: iotwins.nodes.Compute, properties: {level: edge}}
     tool:
       type: iotwins.nodes.Task.Custom
       artifacts:
         bin: {type: iotwins.artifacts.Executable, file: tools/run.sh}
       requirements: [{host: box}]
-)");
+)"));
   PlanInput in{model.get(), "dep-1", node_snapshots(three_levels(), {}, ""), {}};
   auto plan = plan_deployment(in);
   ASSERT_FALSE(plan);
