@@ -92,7 +92,8 @@ Status Orchestrator::report(const std::string& node_id, const runtime::TaskEvent
     NodeInstance n = std::move(*found);
     IOT_ASSIGN(Deployment d, tx.get(n.deployment));
     using K = runtime::TaskEventKind;
-    InstanceState before = n.state;
+    const InstanceState before = n.state;
+    const std::string before_reason = n.reason;
     bool deleting = n.state == InstanceState::deleting || n.state == InstanceState::deleted;
     switch (ev.kind) {
       case K::started:
@@ -123,7 +124,7 @@ Status Orchestrator::report(const std::string& node_id, const runtime::TaskEvent
     int64_t now = clock_.now_ns();
     IOT_TRY(tx.add_event(d.id, now, "task_" + std::string(runtime::task_event_name(ev.kind)), n.name,
                          label(n) + " on " + node_id + (ev.message.empty() ? "" : ": " + ev.message)));
-    if (n.state == before && n.reason == found->reason) return step(tx, d);
+    if (n.state == before && n.reason == before_reason) return step(tx, d);
     IOT_TRY(tx.update_instance(n));
     return step(tx, d);
   });
