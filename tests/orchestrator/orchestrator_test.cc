@@ -420,5 +420,17 @@ TEST_F(OrchestratorTest, ObserverHearsEveryChangedNodeOnce) {
   EXPECT_EQ(sizes["edge-1"], 0u);
 }
 
+TEST_F(OrchestratorTest, CorruptRowsAreCorruptionNamingTheRow) {
+  auto d = create(testing::factory_yaml());
+  ASSERT_TRUE(db_->execute("UPDATE orch_instances SET spec = '{\"id\": 7}' WHERE name = 'broker'"));
+  auto set = orch_->desired("edge-1");
+  ASSERT_FALSE(set);
+  EXPECT_EQ(set.error().code(), Errc::corruption);
+  EXPECT_NE(set.error().message().find("desired set of edge-1"), std::string::npos) << set.error().message();
+  auto insts = orch_->instances(d.id);
+  ASSERT_FALSE(insts);
+  EXPECT_NE(insts.error().message().find("instance dep-1/broker[0]: spec"), std::string::npos) << insts.error().message();
+}
+
 }  // namespace
 }  // namespace iotwins::orchestrator
