@@ -1,6 +1,8 @@
 // The orchestrator's backend: a level-triggered reconciler. It looks at what is stored (the
 // instances and their states) and at the registry's node states, never at what happened in
 // between, so running it again, or after a restart, converges to the same result.
+#include <set>
+
 #include "core/log.h"
 #include "orchestrator/orchestrator.h"
 
@@ -42,6 +44,12 @@ Status Orchestrator::step(DeploymentTable& tx, Deployment d, const std::string& 
     return ok();  // a refused placement stays the status until the next update
   } else {
     // Dependency order: a layer is released once every instance of the layers before it started.
+    // A changed replica that runs gets its new spec only while no other replica of its node
+    // template is starting: a rolling update.
+    std::set<std::string> rolling;
+    for (const auto& n : insts) {
+      if (n.state == InstanceState::starting) rolling.insert(n.name);
+    }
     bool blocked = false;
     int layer = -1;
     for (auto& n : insts) {  // ordered by layer
@@ -49,6 +57,15 @@ Status Orchestrator::step(DeploymentTable& tx, Deployment d, const std::string& 
         if (blocked) break;
         layer = n.layer;
       }
+      if (n.next_spec && !rolling.contains(n.name)) {
+        n.spec = std::move(n.next_spec);
+        n.next_spec.reset();
+        n.state = InstanceState::starting;
+        rolling.insert(n.name);
+        IOT_TRY(tx.add_event(d.id, now, "rolled", n.name, label(n) + " on " + n.node_id + " gets its new spec"));
+        IOT_TRY(tx.update_instance(n));
+      }
+      if (n.next_spec) blocked = true;
       if (n.state == InstanceState::initial) {
         if (n.task_id.empty()) {
           n.state = InstanceState::started;  // a logical node (machine, twin): nothing to run
@@ -206,10 +223,11 @@ Status Orchestrator::heal(DeploymentTable& tx, const Deployment& d, const std::m
       n.node_id = p.node_id;
       n.attributes["node"] = p.node_id;
       n.spec = p.spec;
+      n.next_spec.reset();  // it starts anew there, with the current template's spec
       n.reason.clear();
       if (n.state != InstanceState::initial) n.state = n.task_id.empty() ? InstanceState::started : InstanceState::starting;
-    } else if (n.spec != p.spec) {
-      n.spec = p.spec;  // a neighbour moved: its stream wiring changed
+    } else if (n.next_spec ? *n.next_spec != *p.spec : n.spec != p.spec) {
+      (n.next_spec ? n.next_spec : n.spec) = p.spec;  // a neighbour moved: its stream wiring changed
     }
     next.push_back(std::move(n));
   }

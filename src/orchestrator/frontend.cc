@@ -136,13 +136,20 @@ Result<Deployment> Orchestrator::update(const std::string& id, const std::string
     int changed = 0;
     for (auto& n : plan.instances) {
       const NodeInstance* prev = find_instance(old, n.name, n.index);
-      if (prev && prev->node_id == n.node_id && prev->spec == n.spec && prev->state != InstanceState::error) {
-        n.state = prev->state;  // unchanged: same spec, same node, the agent keeps it running
-        n.reason = prev->reason;
-        n.attributes = prev->attributes;
+      // What the previous template asked for: the pending spec of a rolling update, else the running one.
+      const auto* asked = prev ? (prev->next_spec ? &prev->next_spec : &prev->spec) : nullptr;
+      if (prev && prev->node_id == n.node_id && *asked == n.spec && prev->state != InstanceState::error) {
+        n = *prev;  // unchanged: same spec, same node, the agent keeps it running
         continue;
       }
       ++changed;
+      if (prev && prev->node_id == n.node_id && prev->spec && n.spec && prev->state == InstanceState::started) {
+        // Running where it stays: it keeps its spec until its turn (step() rolls one replica at a time).
+        NodeInstance keep = *prev;
+        keep.next_spec = std::move(n.spec);
+        keep.layer = n.layer;
+        n = std::move(keep);
+      }
       IOT_TRY(tx.add_event(id, now, prev ? "changed" : "added", n.name,
                            n.name + "[" + std::to_string(n.index) + "] on " + (n.node_id.empty() ? "-" : n.node_id)));
     }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <tuple>
 
 #include "storage/migrations.h"
 
@@ -31,10 +32,12 @@ const std::vector<storage::Migration> kMigrations = {
      "CREATE INDEX orch_events_deployment ON orch_events(deployment, seq);"
      "CREATE TABLE orch_node_revisions (node_id TEXT PRIMARY KEY, revision INTEGER NOT NULL);"
      "CREATE TABLE orch_sequence (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"},
+    {2, "node instances: the spec a rolling update gives next",
+     "ALTER TABLE orch_instances ADD COLUMN next_spec TEXT NOT NULL DEFAULT ''"},
 };
 
 constexpr const char* kInstanceColumns =
-    "deployment, name, idx, unit, node_id, layer, state, reason, task_id, spec, attributes";
+    "deployment, name, idx, unit, node_id, layer, state, reason, task_id, spec, attributes, next_spec";
 
 // Tasks an agent must run: everything placed on it that is not waiting for its layer or removed.
 constexpr const char* kInSet = "state IN ('starting', 'started', 'error') AND task_id != ''";
@@ -66,10 +69,11 @@ Result<NodeInstance> instance_from(const storage::Row& r) {
   n.reason = r.text(7);
   n.task_id = r.text(8);
   std::string where = "orchestrator table: instance " + n.deployment + "/" + n.name + "[" + std::to_string(n.index) + "]";
-  if (!r.text(9).empty()) {
-    auto spec = runtime::decode_task_spec(r.text(9));
-    if (!spec) return make_error(Errc::corruption, where + ": spec: " + spec.error().message());
-    n.spec = std::move(*spec);
+  for (auto [column, field, out] : {std::tuple{9, "spec", &n.spec}, std::tuple{11, "next_spec", &n.next_spec}}) {
+    if (r.text(column).empty()) continue;
+    auto spec = runtime::decode_task_spec(r.text(column));
+    if (!spec) return make_error(Errc::corruption, where + ": " + field + ": " + spec.error().message());
+    *out = std::move(*spec);
   }
   json attrs = json::parse(r.text(10), nullptr, false);
   if (attrs.is_discarded() || !attrs.is_object()) return make_error(Errc::corruption, where + ": attributes are not a JSON object");
@@ -171,10 +175,12 @@ Result<std::string> DeploymentTable::encoded_set(const std::string& node_id) {
 Status DeploymentTable::write_instance(const NodeInstance& n) {
   json attrs = json::object();
   for (const auto& [k, v] : n.attributes) attrs[k] = v;
-  IOT_TRY(db_.execute("INSERT OR REPLACE INTO orch_instances VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+  IOT_TRY(db_.execute(std::string("INSERT OR REPLACE INTO orch_instances (") + kInstanceColumns +
+                          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                       {n.deployment, n.name, int64_t{n.index}, n.unit, n.node_id, int64_t{n.layer},
                        std::string(to_string(n.state)), n.reason, n.task_id,
-                       n.spec ? runtime::encode_task_spec(*n.spec) : std::string(), attrs.dump()}));
+                       n.spec ? runtime::encode_task_spec(*n.spec) : std::string(), attrs.dump(),
+                       n.next_spec ? runtime::encode_task_spec(*n.next_spec) : std::string()}));
   return ok();
 }
 

@@ -58,6 +58,9 @@ struct NodeInstance {
   std::string reason;
   std::string task_id;  // empty: no task (Compute, Twin, ...)
   std::optional<runtime::TaskSpec> spec;
+  // Update: the spec it gets when its turn comes; until then the agent keeps running `spec`
+  // (one replica of a node template at a time: a rolling update).
+  std::optional<runtime::TaskSpec> next_spec;
   std::map<std::string, std::string> attributes;  // live attributes (endpoint, node, ...)
 };
 

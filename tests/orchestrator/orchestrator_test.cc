@@ -208,6 +208,43 @@ TEST_F(OrchestratorTest, UpdateChangesOnlyWhatChanged) {
   EXPECT_NE(get(d.id).inputs_json.find("0.95"), std::string::npos);
 }
 
+TEST_F(OrchestratorTest, UpdateRollsScaledTasksOneReplicaAtATime) {
+  std::string yaml = testing::factory_yaml();
+  yaml.replace(yaml.find("model: press-anomaly\n"), 21, "model: press-anomaly\n        replicas: 3\n");
+  auto d = create(yaml);
+  start_everything(d.id);
+  ASSERT_EQ(get(d.id).status(), "CREATE_COMPLETE");
+  auto spec_of = [&](int i) { return *instance(d.id, "anomaly_detector", i).spec; };
+  auto old0 = spec_of(0), old1 = spec_of(1), old2 = spec_of(2);
+
+  ASSERT_TRUE(orch_->update(d.id, yaml, R"({"threshold": 0.5})"));
+  // Replica 0 gets its new spec; 1 and 2 keep running the old one meanwhile.
+  EXPECT_NE(spec_of(0), old0);
+  EXPECT_EQ(spec_of(1), old1);
+  EXPECT_EQ(spec_of(2), old2);
+  EXPECT_EQ(instance(d.id, "anomaly_detector", 1).state, InstanceState::started);
+  auto edge = *orch_->desired("edge-1");
+  EXPECT_EQ(edge.tasks.size(), 4u);  // three replicas (none stopped) and the broker
+
+  report("edge-1", "dep-1.anomaly_detector.0", K::started);
+  EXPECT_NE(spec_of(1), old1);
+  EXPECT_EQ(spec_of(2), old2);
+  EXPECT_EQ(get(d.id).status(), "UPDATE_IN_PROGRESS");
+  report("edge-1", "dep-1.anomaly_detector.1", K::started);
+  EXPECT_NE(spec_of(2), old2);
+  // The filter (a later layer, unchanged) was never touched.
+  EXPECT_EQ(instance(d.id, "vibration_filter").state, InstanceState::started);
+  report("edge-1", "dep-1.anomaly_detector.2", K::started);
+  EXPECT_EQ(get(d.id).status(), "UPDATE_COMPLETE");
+  bool any_pending = false;
+  auto all = *orch_->instances(d.id);
+  for (const auto& n : all) any_pending = any_pending || n.next_spec.has_value();
+  EXPECT_FALSE(any_pending);
+  auto s0 = spec_of(0), s1 = spec_of(1);
+  s1.id = s0.id;
+  EXPECT_EQ(s0, s1);
+}
+
 TEST_F(OrchestratorTest, UnplaceableUpdateKeepsWhatRuns) {
   auto d = running_factory();
   auto before = *orch_->instances(d.id);
