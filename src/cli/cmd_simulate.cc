@@ -15,12 +15,13 @@ int run_simulate(std::span<const std::string> args) {
   if (!args.empty() && args[0] == "scenario") return run_simulate_scenario(args.subspan(1));
   if (!args.empty() && args[0] == "compare") return run_simulate_compare(args.subspan(1));
   if (!args.empty() && args[0] == "hybrid") return run_simulate_hybrid(args.subspan(1));
+  if (!args.empty() && args[0] == "inject") return run_simulate_inject(args.subspan(1));
   ConfigSpec spec("simulate",
                   "Runs a simulated plant (pumps, valves, tanks, HVAC, heat exchangers) as MQTT devices:\n"
                   "publishes iotwins/<twin>/telemetry, obeys iotwins/<twin>/desired/delta and reports back.\n"
                   "Also: iotwins simulate scenario (what-if runs and sweeps into the store), iotwins simulate\n"
                   "compare (a scenario against measured history), iotwins simulate hybrid (residuals of live data\n"
-                  "against the model); see their --help.");
+                  "against the model), iotwins simulate inject (faults into a running simulator); see their --help.");
   spec.add_common();
   spec.add({.name = "plant", .default_value = "examples/plant.yaml", .help = "plant description (YAML)"});
   spec.add({.name = "broker", .default_value = "mqtt://127.0.0.1:1883", .help = "MQTT broker URL"});

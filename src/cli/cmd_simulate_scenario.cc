@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "core/signals.h"
 #include "simulation/hybrid_runner.h"
+#include "simulation/mqtt_device.h"
 #include "simulation/scenario.h"
 
 namespace iotwins::cli {
@@ -330,6 +331,36 @@ int run_simulate_hybrid(std::span<const std::string> args) {
   }
   runner.join();
   if (!result) return report("simulate hybrid", result.error());
+  return 0;
+}
+
+}  // namespace iotwins::cli
+
+namespace iotwins::cli {
+
+int run_simulate_inject(std::span<const std::string> args) {
+  ConfigSpec spec("simulate inject",
+                  "Injects faults into the simulators running on a broker, now:\n"
+                  "  iotwins simulate inject --broker mqtt://127.0.0.1:1883 valve_closure:valve-101,severity=0.9\n"
+                  "Faults: kind:twin[:property][,ramp=30m][,until=2h][,severity=0.8][,offset=..][,rate_per_h=..] with kind\n"
+                  "valve_closure, cavitation, bearing_wear, leak, fouling (process) or bias, drift, stuck (sensors, with :property).",
+                  "FAULT... [flags]");
+  spec.add_common();
+  spec.positional("FAULT", "one or more faults");
+  spec.add({.name = "broker", .default_value = "mqtt://127.0.0.1:1883", .help = "the simulators' MQTT broker"});
+  Parsed p = parse_or_exit(spec, args);
+  if (p.exit_code >= 0) return p.exit_code;
+  if (p.command.positional.empty()) {
+    std::fprintf(stderr, "iotwins simulate inject: give at least one fault (see --help)\n");
+    return 2;
+  }
+  for (const auto& text : p.command.positional) {
+    if (auto st = simulation::publish_fault(p.command.config.str("broker"), text); !st) {
+      std::fprintf(stderr, "iotwins simulate inject: %s: %s\n", text.c_str(), st.error().message().c_str());
+      return st.error().code() == Errc::invalid_argument ? 2 : 1;
+    }
+    std::printf("injected %s\n", text.c_str());
+  }
   return 0;
 }
 

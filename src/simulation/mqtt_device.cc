@@ -1,5 +1,7 @@
 #include "simulation/mqtt_device.h"
 
+#include "simulation/fault.h"
+
 #include <mosquitto.h>
 
 #include <cerrno>
@@ -25,6 +27,44 @@ constexpr std::string_view kDeltaSuffix = "/desired/delta";
 void init_library() {
   static std::once_flag once;
   std::call_once(once, [] { mosquitto_lib_init(); });
+}
+
+Status publish_fault(const std::string& broker_url, const std::string& text) {
+  IOT_TRY(parse_fault_text(text));
+  IOT_ASSIGN(BrokerAddress broker, parse_broker_url(broker_url));
+  init_library();
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+  } state;
+  mosquitto* m = mosquitto_new(nullptr, true, &state);
+  if (!m) return make_error(Errc::internal, "mosquitto_new failed");
+  mosquitto_publish_callback_set(m, [](mosquitto*, void* self, int) {
+    auto* s = static_cast<State*>(self);
+    std::lock_guard lock(s->mu);
+    s->done = true;
+    s->cv.notify_all();
+  });
+  const std::string where = "mqtt " + broker.host + ":" + std::to_string(broker.port);
+  int rc = mosquitto_connect(m, broker.host.c_str(), broker.port, 10);
+  if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_loop_start(m);
+  if (rc == MOSQ_ERR_SUCCESS) {
+    rc = mosquitto_publish(m, nullptr, std::string(kFaultTopic).c_str(), static_cast<int>(text.size()), text.data(), 1, false);
+  }
+  bool acked = false;
+  if (rc == MOSQ_ERR_SUCCESS) {
+    std::unique_lock lock(state.mu);
+    acked = state.cv.wait_for(lock, std::chrono::seconds(10), [&] { return state.done; });
+  }
+  mosquitto_disconnect(m);
+  mosquitto_loop_stop(m, true);
+  mosquitto_destroy(m);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    return make_error(Errc::unavailable, where + ": " + (rc == MOSQ_ERR_ERRNO ? std::string(strerror(errno)) : mosquitto_strerror(rc)));
+  }
+  if (!acked) return make_error(Errc::timeout, where + ": no PUBACK within 10 s");
+  return ok();
 }
 
 Result<BrokerAddress> parse_broker_url(std::string_view url) {
@@ -132,6 +172,9 @@ void MqttDevice::on_connect(mosquitto*, void* self, int rc) {
 }
 
 void MqttDevice::subscribe_all() {
+  if (int rc = mosquitto_subscribe(mosq_, nullptr, std::string(kFaultTopic).c_str(), 1); rc != MOSQ_ERR_SUCCESS) {
+    logger().warn("subscribe {}: {}", kFaultTopic, mosquitto_strerror(rc));
+  }
   for (const auto& twin : twins_) {
     const std::string topic = std::string(kPrefix) + twin + std::string(kDeltaSuffix);
     const int rc = mosquitto_subscribe(mosq_, nullptr, topic.c_str(), 1);
@@ -142,6 +185,13 @@ void MqttDevice::subscribe_all() {
 void MqttDevice::on_message(mosquitto*, void* self, const mosquitto_message* msg) {
   auto* device = static_cast<MqttDevice*>(self);
   std::string_view topic(msg->topic);
+  if (topic == kFaultTopic) {
+    std::lock_guard lock(device->mu_);
+    if (device->faults_.size() < kMaxQueuedDeltas && msg->payloadlen < 4096) {
+      device->faults_.emplace_back(static_cast<const char*>(msg->payload), static_cast<size_t>(msg->payloadlen));
+    }
+    return;
+  }
   if (!topic.starts_with(kPrefix) || !topic.ends_with(kDeltaSuffix)) return;
   std::string_view twin = topic.substr(kPrefix.size(), topic.size() - kPrefix.size() - kDeltaSuffix.size());
   std::string_view payload(static_cast<const char*>(msg->payload), static_cast<size_t>(msg->payloadlen));
@@ -180,6 +230,13 @@ std::vector<DesiredDelta> MqttDevice::take_deltas() {
   std::lock_guard lock(mu_);
   std::vector<DesiredDelta> out(std::make_move_iterator(deltas_.begin()), std::make_move_iterator(deltas_.end()));
   deltas_.clear();
+  return out;
+}
+
+std::vector<std::string> MqttDevice::take_faults() {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  out.swap(faults_);
   return out;
 }
 

@@ -46,6 +46,13 @@ struct DesiredDelta {
 // Parses one delta payload: {"state":{…},"version":n}; at most kMaxDeltaBytes.
 Result<DesiredDelta> parse_delta(std::string_view twin, std::string_view payload);
 
+// Faults injected into a running simulator: the fault's text (as --fault) published here.
+inline constexpr std::string_view kFaultTopic = "iotwins-sim/fault";
+
+// Publishes one fault text (validated first) on kFaultTopic of `broker_url` and waits for the
+// broker's PUBACK: every simulator on that broker injects it (a start in the past means now).
+Status publish_fault(const std::string& broker_url, const std::string& text);
+
 struct MqttDeviceOptions {
   BrokerAddress broker;
   std::string client_id = "iotwins-simulator";
@@ -70,6 +77,8 @@ class MqttDevice {
   Status publish(const std::string& topic, std::string_view payload);
   // Deltas received since the last call, oldest first.
   std::vector<DesiredDelta> take_deltas();
+  // Fault texts received on kFaultTopic since the last call.
+  std::vector<std::string> take_faults();
   // Blocks until a delta is queued or the timeout passes; true if one is queued.
   bool wait_for_delta(std::chrono::milliseconds timeout);
   uint64_t dropped_deltas() const;
@@ -89,6 +98,7 @@ class MqttDevice {
   bool connected_ = false;
   int connack_rc_ = -1;
   std::deque<DesiredDelta> deltas_;
+  std::vector<std::string> faults_;
   uint64_t dropped_ = 0;
 };
 

@@ -88,6 +88,15 @@ Status run_simulator(const SimulatorOptions& options) {
   uint64_t publish_failures = 0;
   while (plant.steps() < total && !options.stop.stop_requested()) {
     for (const auto& delta : device->take_deltas()) handle_delta(plant, *device, delta);
+    for (const auto& text : device->take_faults()) {
+      auto fault = parse_fault_text(text);
+      Status st = fault ? plant.inject_fault(*fault) : Status(std::unexpected(fault.error()));
+      if (st) {
+        logger().info("fault injected at {} s: {}", plant.time_s(), text);
+      } else {
+        logger().warn("fault '{}' refused: {}", text, st.error().message());
+      }
+    }
     if (plant.step()) {
       for (size_t t = 0; t < plant.twin_count(); ++t) {
         if (!device->publish(plant.twin(t).topic, telemetry_json(plant, t))) ++publish_failures;

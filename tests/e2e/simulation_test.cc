@@ -126,6 +126,18 @@ TEST(SimulationE2E, TheSimulatorDrivesATwinAndObeysADesiredSetpoint) {
                           "--server", server.url()});
   EXPECT_NE(missing.code, 0);
   EXPECT_NE(missing.out.find("scenario nope has no samples"), std::string::npos) << missing.out;
+  // A fault injected into the running simulator: valve-101 closes and pump-101's flow collapses.
+  auto inject = run_cli({"simulate", "inject", "--broker", "mqtt://127.0.0.1:" + std::to_string(mqtt_port),
+                         "valve_closure:valve-101,severity=0.95"});
+  ASSERT_EQ(inject.code, 0) << inject.out;
+  ASSERT_TRUE(eventually([&] {
+    json flow = last_value(server.url(), "pump-101", "flow_m3h");
+    return !flow.is_null() && flow.get<double>() < 0.3 * flow_before;
+  }, 60s)) << plant.log();
+  auto bad_fault = run_cli({"simulate", "inject", "--broker", "mqtt://127.0.0.1:" + std::to_string(mqtt_port), "melt:pump-101"});
+  EXPECT_EQ(bad_fault.code, 2);
+  EXPECT_NE(bad_fault.out.find("unknown fault kind 'melt'"), std::string::npos) << bad_fault.out;
+
   plant.stop();
   hybrid.stop();
   EXPECT_NE(hybrid.log().find("hybrid twin stopped"), std::string::npos) << hybrid.log();
