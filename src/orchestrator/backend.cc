@@ -22,7 +22,7 @@ bool moves_away(const model::Node* node) {
 
 }  // namespace
 
-Status Orchestrator::step(DeploymentTable& tx, Deployment d, const std::string& why) {
+Status Orchestrator::step(DeploymentTable& tx, Deployment d) {
   IOT_ASSIGN(auto insts, tx.instances(d.id));
   int64_t now = clock_.now_ns();
   Progress progress = Progress::in_progress;
@@ -94,7 +94,7 @@ Status Orchestrator::step(DeploymentTable& tx, Deployment d, const std::string& 
   d.updated_ns = now;
   d.revision++;
   IOT_TRY(tx.put(d));
-  return tx.add_event(d.id, now, "status", "", d.status() + (reason.empty() ? "" : ": " + reason) + why);
+  return tx.add_event(d.id, now, "status", "", d.status() + (reason.empty() ? "" : ": " + reason));
 }
 
 Status Orchestrator::report(const std::string& node_id, const runtime::TaskEvent& ev) {

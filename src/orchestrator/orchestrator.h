@@ -88,7 +88,7 @@ class Orchestrator {
   Result<std::shared_ptr<const tosca::InstanceModel>> validate(const std::string& text, const std::string& inputs);
   Result<std::shared_ptr<const tosca::InstanceModel>> model_of(const Deployment& d);
   // Releases what the dependency order allows and recomputes the status (in a transaction).
-  Status step(DeploymentTable& tx, Deployment d, const std::string& why = "");
+  Status step(DeploymentTable& tx, Deployment d);
   Status heal(DeploymentTable& tx, const Deployment& d, const std::map<std::string, model::Node>& nodes);
   Status write(const std::function<Status(DeploymentTable&)>& fn);  // transaction; changed nodes → pending_
   // Holds the lock for one mutating call; on the way out releases it, then tells the observer.

@@ -6,6 +6,9 @@
 #include <filesystem>
 
 #include "fixtures.h"
+#include <nlohmann/json.hpp>
+
+#include "orchestrator/json.h"
 #include "orchestrator/orchestrator.h"
 #include "storage/database.h"
 
@@ -455,6 +458,34 @@ TEST_F(OrchestratorTest, ObserverHearsEveryChangedNodeOnce) {
   EXPECT_EQ(seen["edge-1"], orch_->desired("edge-1")->revision);
   ASSERT_TRUE(orch_->remove(d.id));
   EXPECT_EQ(sizes["edge-1"], 0u);
+}
+
+TEST_F(OrchestratorTest, JsonForTheApi) {
+  auto d = create(testing::factory_yaml(), R"({"threshold": 0.5})");
+  auto insts = *orch_->instances(d.id);
+  auto outs = *orch_->outputs(d.id);
+  auto j = nlohmann::json::parse(deployment_json({&d, &insts, &outs, false}));
+  EXPECT_EQ(j["id"], "dep-1");
+  EXPECT_EQ(j["status"], "CREATE_IN_PROGRESS");
+  EXPECT_EQ(j["inputs"]["threshold"], 0.5);
+  EXPECT_FALSE(j.contains("template"));
+  EXPECT_EQ(j["instances"].size(), insts.size());
+  EXPECT_TRUE(j["outputs"]["detector_endpoint"].is_null());
+  auto broker = std::find_if(j["instances"].begin(), j["instances"].end(), [](auto& i) { return i["name"] == "broker"; });
+  ASSERT_NE(broker, j["instances"].end());
+  EXPECT_EQ((*broker)["node"], "edge-1");
+  EXPECT_EQ((*broker)["state"], "starting");
+
+  auto set = *orch_->desired("edge-1");
+  auto w = nlohmann::json::parse(desired_json(set));
+  EXPECT_EQ(w["revision"], set.revision);
+  auto decoded = runtime::decode_task_specs(w["tasks"].dump());
+  ASSERT_TRUE(decoded) << decoded.error().to_string();
+  EXPECT_EQ(*decoded, set.tasks);  // the agent decodes exactly what was planned
+
+  auto e = nlohmann::json::parse(events_json(*orch_->events(d.id)));
+  EXPECT_EQ(e[0]["kind"], "planned");
+  EXPECT_EQ(e[0]["seq"], 1);
 }
 
 TEST_F(OrchestratorTest, CorruptRowsAreCorruptionNamingTheRow) {
