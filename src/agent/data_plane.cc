@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/broker.h"
-#include "agent/mqtt_client.h"
+#include "mqtt/client.h"
 #include "api/http_client.h"
 #include "api/http_server.h"
 #include "api/routes.h"
@@ -89,9 +89,9 @@ struct DataPlane::Impl {
   std::unique_ptr<dataplane::NodeBuffer> buffer;
   std::unique_ptr<ManagedBroker> broker;
   std::unique_ptr<wal::Wal> own_spool;         // with an external broker
-  std::unique_ptr<MqttClient> subscriber;      // with an external broker
+  std::unique_ptr<mqtt::MqttClient> subscriber;      // with an external broker
   std::string mqtt_url;
-  std::unique_ptr<MqttClient> mqtt;
+  std::unique_ptr<mqtt::MqttClient> mqtt;
   std::unique_ptr<dataplane::SpoolIngest> ingest;
   std::unique_ptr<dataplane::ObjectIntake> objects;
   std::unique_ptr<storage::Database> twin_db;        // <data-dir>/twins.db
@@ -164,7 +164,7 @@ Result<std::unique_ptr<DataPlane>> DataPlane::start(const Config& config, const 
     IOT_ASSIGN(impl->own_spool, wal::Wal::open(fs, spool_dir, {.fsync = wal::FsyncPolicy::periodic}));
     impl->mqtt_url = mqtt;
     wal::Wal* spool = impl->own_spool.get();
-    MqttClient::Subscription sub;
+    mqtt::MqttClient::Subscription sub;
     sub.filters = {"iotwins/+/telemetry", "iotwins/+/reported", "iotwins/+/events/#"};
     sub.on_message = [spool](std::string_view topic, std::string_view payload, int qos, bool retain) {
       std::string rec;
@@ -175,7 +175,7 @@ Result<std::unique_ptr<DataPlane>> DataPlane::start(const Config& config, const 
       }
     };
     IOT_ASSIGN(impl->subscriber,
-               MqttClient::connect(mqtt, "iotwins-agent-" + std::to_string(std::hash<std::string>{}(data_dir) % 1000000007),
+               mqtt::MqttClient::connect(mqtt, "iotwins-agent-" + std::to_string(std::hash<std::string>{}(data_dir) % 1000000007),
                                    std::move(sub),
                                    mqtt.starts_with("mqtts://") ? (config.str("ca-file").empty() ? "system" : config.str("ca-file"))
                                                                 : ""));
@@ -184,13 +184,13 @@ Result<std::unique_ptr<DataPlane>> DataPlane::start(const Config& config, const 
                       "--mqtt " + mqtt + ": expected managed, none, or mqtt://host:port (mqtts:// for TLS)");
   }
   if (!impl->mqtt_url.empty()) {
-    auto client = MqttClient::connect(impl->mqtt_url, "iotwins-agent-" + std::to_string(::getpid()));
+    auto client = mqtt::MqttClient::connect(impl->mqtt_url, "iotwins-agent-" + std::to_string(::getpid()));
     if (client) {
       impl->mqtt = std::move(*client);
     } else {
       logger().warn("error reports will not be published: {}", client.error().message());
     }
-    MqttClient* pub = impl->mqtt.get();
+    mqtt::MqttClient* pub = impl->mqtt.get();
     impl->ingest = std::make_unique<dataplane::SpoolIngest>(
         fs, dataplane::SpoolIngestOptions{.spool_dir = spool_dir, .local_spool = impl->own_spool.get()},
         *impl->buffer,

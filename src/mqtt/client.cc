@@ -1,10 +1,10 @@
-#include "agent/mqtt_client.h"
+#include "mqtt/client.h"
 
 #include <mosquitto.h>
 
 #include <mutex>
 
-namespace iotwins::agent {
+namespace iotwins::mqtt {
 namespace {
 
 void init_library() {
@@ -93,4 +93,4 @@ Status MqttClient::publish(const std::string& topic, std::string_view payload, i
   return ok();
 }
 
-}  // namespace iotwins::agent
+}  // namespace iotwins::mqtt

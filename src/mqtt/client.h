@@ -1,6 +1,6 @@
-// MqttClient: a small libmosquitto client the agent uses to publish on its broker (error
-// reports on iotwins/<twin>/errors, desired-state deltas) and, with an external broker, to
-// subscribe to the device topics — reconnecting on its own.
+// MqttClient: a small libmosquitto client — the agent publishes on its broker with it (error
+// reports, desired-state deltas) and subscribes to an external broker's device topics; platform
+// tasks (inference) follow telemetry and publish results with it. Reconnects on its own.
 #pragma once
 
 #include <functional>
@@ -15,7 +15,7 @@
 struct mosquitto;
 struct mosquitto_message;
 
-namespace iotwins::agent {
+namespace iotwins::mqtt {
 
 class MqttClient {
  public:
@@ -47,4 +47,4 @@ class MqttClient {
   std::optional<Subscription> sub_;
 };
 
-}  // namespace iotwins::agent
+}  // namespace iotwins::mqtt
