@@ -45,10 +45,10 @@ Status Orchestrator::step(DeploymentTable& tx, Deployment d) {
   } else {
     // Dependency order: a layer is released once every instance of the layers before it started.
     // A changed replica that runs gets its new spec only while no other replica of its node
-    // template is starting: a rolling update.
+    // template is starting, and stops at a replica that failed: a rolling update.
     std::set<std::string> rolling;
     for (const auto& n : insts) {
-      if (n.state == InstanceState::starting) rolling.insert(n.name);
+      if (n.state == InstanceState::starting || n.state == InstanceState::error) rolling.insert(n.name);
     }
     bool blocked = false;
     int layer = -1;

@@ -233,6 +233,10 @@ TEST_F(OrchestratorTest, UpdateRollsScaledTasksOneReplicaAtATime) {
   EXPECT_NE(spec_of(1), old1);
   EXPECT_EQ(spec_of(2), old2);
   EXPECT_EQ(get(d.id).status(), "UPDATE_IN_PROGRESS");
+  // A replica that fails stops the roll: the last one keeps its old spec.
+  report("edge-1", "dep-1.anomaly_detector.1", K::start_failed, "model not found");
+  EXPECT_EQ(spec_of(2), old2);
+  EXPECT_EQ(get(d.id).status(), "UPDATE_FAILED");
   report("edge-1", "dep-1.anomaly_detector.1", K::started);
   EXPECT_NE(spec_of(2), old2);
   // The filter (a later layer, unchanged) was never touched.
