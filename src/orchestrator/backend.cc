@@ -200,6 +200,10 @@ Status Orchestrator::heal(DeploymentTable& tx, const Deployment& d, const std::m
     NodeInstance n = *cur;
     const model::Node* node = node_of(n.node_id);
     if (auto f = failed.find(n.unit); f != failed.end()) {
+      if (!moves_away(node)) {  // it fits nowhere else either, but where it is, it runs
+        next.push_back(std::move(n));
+        continue;
+      }
       // Cannot move: on a down (or forgotten) node the instance fails; a draining one keeps running.
       std::string why = (node ? "node " + n.node_id + " is " + std::string(model::to_string(node->state))
                               : "node " + n.node_id + " is not registered") +
