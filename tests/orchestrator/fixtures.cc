@@ -1,7 +1,6 @@
 #include "fixtures.h"
 
-#include <fstream>
-#include <sstream>
+#include "core/fs.h"
 
 namespace iotwins::orchestrator::testing {
 
@@ -41,13 +40,9 @@ model::Node* find(std::vector<model::Node>& nodes, const std::string& id) {
   return nullptr;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+std::string factory_yaml() {
+  auto text = PosixFileSystem::instance().read_file(std::string(IOTWINS_SOURCE_DIR) + "/examples/chains/factory.yaml");
+  return text ? *text : std::string();
 }
-
-std::string factory_yaml() { return read_file(std::string(IOTWINS_SOURCE_DIR) + "/examples/chains/factory.yaml"); }
 
 }  // namespace iotwins::orchestrator::testing

@@ -18,6 +18,5 @@ model::Node* find(std::vector<model::Node>& nodes, const std::string& id);
 
 // examples/chains/factory.yaml
 std::string factory_yaml();
-std::string read_file(const std::string& path);
 
 }  // namespace iotwins::orchestrator::testing
