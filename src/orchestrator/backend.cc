@@ -147,6 +147,50 @@ Status Orchestrator::report(const std::string& node_id, const runtime::TaskEvent
   });
 }
 
+Status Orchestrator::report_states(const std::string& node_id, const std::vector<runtime::TaskStatus>& statuses) {
+  Session session(*this);
+  std::map<std::string, const runtime::TaskStatus*> by_id;
+  for (const auto& st : statuses) by_id[st.spec.id] = &st;
+  return write([&](DeploymentTable& tx) -> Status {
+    IOT_ASSIGN(auto placed, tx.instances_on(node_id));
+    std::set<std::string> touched;  // deployments whose instances changed
+    for (auto& n : placed) {
+      if (n.task_id.empty() || n.state == InstanceState::deleted || n.state == InstanceState::initial) continue;
+      auto it = by_id.find(n.task_id);
+      InstanceState next = n.state;
+      std::string reason = n.reason;
+      if (n.state == InstanceState::deleting) {
+        if (it == by_id.end()) next = InstanceState::deleted;
+      } else if (it != by_id.end()) {
+        const runtime::TaskStatus& st = *it->second;
+        using S = runtime::TaskState;
+        if (st.state == S::failed) {
+          next = InstanceState::error, reason = st.last_error.empty() ? "failed" : st.last_error;
+        } else if (st.spec != n.spec) {
+          continue;  // still running what it ran before this spec: nothing to say about this one
+        } else if (st.state == S::running || st.state == S::finished) {
+          next = InstanceState::started, reason.clear();
+        } else {
+          next = InstanceState::starting, reason = st.last_error;
+        }
+      }
+      if (next == n.state && reason == n.reason) continue;
+      IOT_TRY(tx.add_event(n.deployment, clock_.now_ns(), "task_state", n.name,
+                           label(n) + " on " + node_id + ": " + std::string(to_string(next)) +
+                               (reason.empty() ? "" : " (" + reason + ")")));
+      n.state = next;
+      n.reason = reason;
+      IOT_TRY(tx.update_instance(n));
+      touched.insert(n.deployment);
+    }
+    for (const auto& id : touched) {
+      IOT_ASSIGN(Deployment d, tx.get(id));
+      IOT_TRY(step(tx, d));
+    }
+    return ok();
+  });
+}
+
 Status Orchestrator::set_attributes(const std::string& task_id, const std::map<std::string, std::string>& attributes) {
   Session session(*this);
   return write([&](DeploymentTable& tx) -> Status {

@@ -73,6 +73,11 @@ class Orchestrator {
   // Backend. A task event from the agent on `node_id` (events of tasks the orchestrator no longer
   // places there are ignored). Attributes an agent reports (endpoint, ...) for get_attribute.
   Status report(const std::string& node_id, const runtime::TaskEvent& event);
+  // Level-triggered counterpart of report(): everything the agent on `node_id` runs now
+  // (Supervisor::status(), e.g. with each heartbeat). running → started (when it runs the spec
+  // planned for it), pending/backoff → starting, failed → error, finished → started (it ran to
+  // its end); a deleting task the agent no longer lists is deleted.
+  Status report_states(const std::string& node_id, const std::vector<runtime::TaskStatus>& statuses);
   Status set_attributes(const std::string& task_id, const std::map<std::string, std::string>& attributes);
   // One level-triggered pass over every deployment: move units off down and draining nodes (or
   // fail them with the reason), release the next dependency layer, recompute statuses.

@@ -155,6 +155,12 @@ Result<std::vector<NodeInstance>> DeploymentTable::all_instances() {
                                   " FROM orch_instances ORDER BY deployment, layer, name, idx"));
 }
 
+Result<std::vector<NodeInstance>> DeploymentTable::instances_on(const std::string& node_id) {
+  return instances_from(db_.query(std::string("SELECT ") + kInstanceColumns +
+                                      " FROM orch_instances WHERE node_id = ?1 ORDER BY deployment, layer, name, idx",
+                                  {node_id}));
+}
+
 Result<std::optional<NodeInstance>> DeploymentTable::find_task(const std::string& task_id) {
   IOT_ASSIGN(auto found, instances_from(db_.query(std::string("SELECT ") + kInstanceColumns +
                                                       " FROM orch_instances WHERE task_id = ?1 AND task_id != ''",

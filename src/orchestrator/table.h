@@ -39,6 +39,7 @@ class DeploymentTable {
 
   Result<std::vector<NodeInstance>> instances(const std::string& deployment);
   Result<std::vector<NodeInstance>> all_instances();
+  Result<std::vector<NodeInstance>> instances_on(const std::string& node_id);
   Result<std::optional<NodeInstance>> find_task(const std::string& task_id);
   // Replaces every instance of a deployment; bumps the revision of each node whose set changed.
   Status replace_instances(const std::string& deployment, const std::vector<NodeInstance>& instances);

@@ -334,6 +334,40 @@ TEST_F(OrchestratorTest, AgentEventsDriveInstanceAndDeploymentStatus) {
   EXPECT_EQ(get(d.id).status(), "CREATE_COMPLETE");
 }
 
+TEST_F(OrchestratorTest, AgentStatesAreLevelTriggered) {
+  auto d = create(testing::factory_yaml());
+  std::string cloud = instance(d.id, "history").node_id;
+  auto statuses = [&](const std::string& node, runtime::TaskState state, std::string last_error = "") {
+    std::vector<runtime::TaskStatus> out;
+    auto set = *orch_->desired(node);
+    for (const auto& spec : set.tasks) out.push_back({spec, state, {}, 0, last_error});
+    return out;
+  };
+  ASSERT_TRUE(orch_->report_states("edge-1", statuses("edge-1", runtime::TaskState::running)));
+  ASSERT_TRUE(orch_->report_states(cloud, statuses(cloud, runtime::TaskState::running)));
+  EXPECT_EQ(instance(d.id, "broker").state, InstanceState::started);
+  EXPECT_EQ(instance(d.id, "trainer").state, InstanceState::starting);  // the next layer, released
+  // The same report again changes nothing.
+  auto n_events = orch_->events(d.id)->size();
+  ASSERT_TRUE(orch_->report_states("edge-1", statuses("edge-1", runtime::TaskState::running)));
+  EXPECT_EQ(orch_->events(d.id)->size(), n_events);
+  // A spec the agent runs that is not the planned one says nothing about the planned one.
+  auto old = statuses(cloud, runtime::TaskState::running);
+  old[1].spec.args = {"--old"};
+  ASSERT_TRUE(orch_->report_states(cloud, old));
+  EXPECT_EQ(instance(d.id, "trainer").state, InstanceState::starting);
+  ASSERT_TRUE(orch_->report_states(cloud, statuses(cloud, runtime::TaskState::failed, "restart storm: 6 restarts")));
+  EXPECT_EQ(get(d.id).status(), "CREATE_FAILED");
+  EXPECT_NE(get(d.id).reason.find("restart storm: 6 restarts"), std::string::npos);
+
+  // Delete: confirmed by the agent no longer listing the tasks.
+  ASSERT_TRUE(orch_->remove(d.id));
+  ASSERT_TRUE(orch_->report_states("edge-1", {}));
+  EXPECT_EQ(get(d.id).status(), "DELETE_IN_PROGRESS");
+  ASSERT_TRUE(orch_->report_states(cloud, {}));
+  EXPECT_EQ(get(d.id).status(), "DELETE_COMPLETE");
+}
+
 TEST_F(OrchestratorTest, TaskWithRestartNeverFailsWhenItExits) {
   std::string yaml = testing::factory_yaml();
   yaml.replace(yaml.find("restart: always"), 15, "restart: never");
