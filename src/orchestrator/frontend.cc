@@ -139,7 +139,10 @@ Result<Deployment> Orchestrator::update(const std::string& id, const std::string
       // What the previous template asked for: the pending spec of a rolling update, else the running one.
       const auto* asked = prev ? (prev->next_spec ? &prev->next_spec : &prev->spec) : nullptr;
       if (prev && prev->node_id == n.node_id && *asked == n.spec && prev->state != InstanceState::error) {
-        n = *prev;  // unchanged: same spec, same node, the agent keeps it running
+        NodeInstance keep = *prev;  // unchanged: same spec, same node, the agent keeps it running
+        keep.layer = n.layer;       // but where it sits in the new template's order is new
+        keep.unit = n.unit;
+        n = std::move(keep);
         continue;
       }
       ++changed;
@@ -148,6 +151,7 @@ Result<Deployment> Orchestrator::update(const std::string& id, const std::string
         NodeInstance keep = *prev;
         keep.next_spec = std::move(n.spec);
         keep.layer = n.layer;
+        keep.unit = n.unit;
         n = std::move(keep);
       }
       IOT_TRY(tx.add_event(id, now, prev ? "changed" : "added", n.name,
