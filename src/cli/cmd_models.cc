@@ -12,11 +12,15 @@
 namespace iotwins::cli {
 
 int run_models(std::span<const std::string> args) {
+  if (!args.empty() && args[0] == "train") return run_models_train(args.subspan(1));
+  if (!args.empty() && args[0] == "infer") return run_models_infer(args.subspan(1));
   ConfigSpec spec("models",
                   "Anomaly detection models: evaluation on labelled data and the server's model registry.\n"
                   "  iotwins models evaluate PATH   SKAB's protocol on a directory or CSV file (';'-separated,\n"
                   "                                 datetime first, numeric columns, an 'anomaly' column);\n"
                   "                                 each file: fit on its first --train-rows rows, score the rest\n"
+                  "  iotwins models train NAME ...  the Training task: fit on a twin's stored series, register\n"
+                  "  iotwins models infer NAME ...  the Inference task: score live telemetry, report health\n"
                   "  iotwins models ls              registered models: latest and promoted version, revision\n"
                   "  iotwins models show NAME       a model's versions (stage, metrics, lineage) and history\n"
                   "  iotwins models register NAME FILE [--metric f1=0.78 --series pump-1/flow --param k=v\n"
