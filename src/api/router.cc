@@ -36,12 +36,13 @@ void Router::add(Method method, std::string pattern, Handler handler, RouteOptio
   insert(std::move(route));
 }
 
-void Router::websocket(std::string pattern, WebSocketHandler handler, RouteOptions options) {
+void Router::websocket(std::string pattern, WebSocketHandler handler, RouteOptions options, Handler plain) {
   auto route = std::make_unique<Route>();
   route->method = Method::GET;
   route->pattern = std::move(pattern);
   route->options = std::move(options);
   route->websocket = std::move(handler);
+  route->handler = std::move(plain);
   insert(std::move(route));
 }
 

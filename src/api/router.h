@@ -41,7 +41,8 @@ struct Match {
 class Router {
  public:
   void add(Method method, std::string pattern, Handler handler, RouteOptions options = {});
-  void websocket(std::string pattern, WebSocketHandler handler, RouteOptions options = {});
+  // `plain` (optional) answers a GET on the same path that asks for no upgrade.
+  void websocket(std::string pattern, WebSocketHandler handler, RouteOptions options = {}, Handler plain = nullptr);
 
   // Finds the route for a decoded path; route == nullptr and allowed empty means 404.
   Match match(Method method, std::string_view path) const;

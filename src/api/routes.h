@@ -7,6 +7,7 @@
 
 #include "api/router.h"
 #include "core/clock.h"
+#include "core/fs.h"
 
 namespace iotwins::resource {
 class NodeRegistry;
@@ -33,7 +34,13 @@ class TwinService;
 class EdgeTwinCache;
 }
 
+namespace iotwins::orchestrator {
+class Orchestrator;
+}
+
 namespace iotwins::api {
+
+class NodeWatches;
 
 struct BuildInfo {
   std::string version;
@@ -55,6 +62,8 @@ struct Services {
   twins::EdgeTwinCache* edge_twins = nullptr;  // null: no cached-twin routes (agent)
   artifacts::ArtifactStore* artifacts = nullptr;  // null: no /api/v1/artifacts routes
   registry::ModelRegistry* models = nullptr;      // null (or no artifacts): no /api/v1/models routes
+  orchestrator::Orchestrator* orchestrator = nullptr;  // null: no /api/v1/deployments routes
+  NodeWatches* node_watches = nullptr;  // null: no /api/v1/nodes/{id}/watch (needs orchestrator)
   // Readiness: empty string when ready, else what is not ready yet.
   std::function<std::string()> readiness;
 };
@@ -62,6 +71,11 @@ struct Services {
 void add_system_routes(Router& router, const Services& services);
 void add_node_routes(Router& router, const Services& services);
 void add_template_routes(Router& router, const Services& services);
+// Server: deployments (create, list, get, update, undeploy, events) and the node watch.
+void add_deployment_routes(Router& router, const Services& services);
+// Templates sent over HTTP may import built-in profiles only: this file system refuses every
+// access, so an import cannot read the server's disk (the validate route and the orchestrator).
+FileSystem& refused_template_files();
 void add_series_routes(Router& router, const Services& services);
 void add_ingest_routes(Router& router, const Services& services);
 void add_event_routes(Router& router, const Services& services);

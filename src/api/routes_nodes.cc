@@ -5,6 +5,7 @@
 #include "api/routes.h"
 #include "dataplane/buffer/receiver.h"
 #include "model/json.h"
+#include "orchestrator/orchestrator.h"
 #include "resource/node_registry.h"
 
 namespace iotwins::api {
@@ -85,13 +86,18 @@ void add_node_routes(Router& router, const Services& s) {
     return json_response(200, node_view(*node, clock, ingest));
   }, {.max_body = 64 * 1024, .summary = "record a heartbeat with KPIs (agents)"});
 
-  router.add(Method::POST, "/api/v1/nodes/{id}/drain", [&nodes, &clock, ingest](Request& req) {
+  orchestrator::Orchestrator* orch = s.orchestrator;
+  router.add(Method::POST, "/api/v1/nodes/{id}/drain", [&nodes, &clock, ingest, orch](Request& req) {
     auto enable = parse_bool_param(req, "enable", true);
     if (!enable) return problem(enable.error());
     auto node = nodes.set_draining(req.param("id"), *enable);
     if (!node) return problem(node.error());
+    // The node's tasks move now, not at the next periodic pass.
+    if (orch && *enable) {
+      if (auto st = orch->reconcile(); !st) return problem(st.error());
+    }
     return json_response(200, node_view(*node, clock, ingest));
-  }, {.summary = "stop placing tasks on a node (?enable=false undoes it)"});
+  }, {.summary = "stop placing tasks on a node and move its deployed tasks elsewhere (?enable=false undoes it)"});
 
   router.add(Method::DELETE, "/api/v1/nodes/{id}", [&nodes](Request& req) {
     return problem_or(nodes.remove(req.param("id")));

@@ -54,6 +54,7 @@ void add_server_routes(Router& router, const Services& services) {
   add_system_routes(router, services);
   add_node_routes(router, services);
   add_template_routes(router, services);
+  if (services.orchestrator) add_deployment_routes(router, services);
   if (services.series) add_series_routes(router, services);
   add_ingest_routes(router, services);
   add_event_routes(router, services);

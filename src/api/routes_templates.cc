@@ -35,6 +35,11 @@ class NoFiles final : public FileSystem {
 
 }  // namespace
 
+FileSystem& refused_template_files() {
+  static NoFiles no_files;
+  return no_files;
+}
+
 void add_template_routes(Router& router, const Services&) {
   router.add(Method::POST, "/api/v1/templates/validate", [](Request& req) {
     std::string text = req.body;
@@ -59,10 +64,9 @@ void add_template_routes(Router& router, const Services&) {
       }
     }
     if (text.empty()) return problem(400, "invalid_argument", "Bad Request", "the request body is empty; send a TOSCA template");
-    static NoFiles no_files;
     tosca::ValidateOptions options;
     options.build_instance = false;
-    options.load.fs = &no_files;
+    options.load.fs = &refused_template_files();
     auto report = tosca::validate(tosca::Source::from_text(std::move(text), "<request>", "."), inputs, options);
     Response r;
     r.body = report.to_json();

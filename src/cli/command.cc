@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "agent/agent.h"
+#include "cli/deployments.h"
 #include "core/log.h"
 #include "core/signals.h"
 #include "server/server.h"
@@ -70,6 +71,9 @@ const Command kCommands[] = {
     {"series", "list time series and query their samples or aggregates", run_series},
     {"objects", "send files up the continuum and fetch them from the server (put, ls, get)", run_objects},
     {"validate", "check a TOSCA template and explain every problem", run_validate},
+    {"deploy", "deploy a TOSCA computing chain onto the nodes (--wait follows it)", run_deploy},
+    {"deployments", "list deployments, show one (instances, outputs) or its events", run_deployments},
+    {"undeploy", "remove a deployment's tasks from every node", run_undeploy},
     {"models", "the model registry (ls, show, register, promote, rollback) and SKAB evaluation", run_models},
     {"artifacts", "store and fetch task executables and model files by sha256 (put, get, ls)", run_artifacts},
     {"simulate", "run the simulated plant as MQTT devices", run_simulate},

@@ -1,16 +1,19 @@
 #include "server/server.h"
 
 #include "api/http_server.h"
+#include "api/node_watch.h"
 #include "api/routes.h"
 #include "artifacts/store.h"
 #include "core/fs.h"
 #include "core/log.h"
 #include "core/signals.h"
 #include "events/event_log.h"
+#include "orchestrator/orchestrator.h"
 #include "registry/registry.h"
 #include "resource/node_registry.h"
 #include "server/data_plane.h"
 #include "server/node_kpis.h"
+#include "server/reconcile_loop.h"
 #include "storage/database.h"
 #include "tsdbext/open_store.h"
 #include "twins/service.h"
@@ -33,6 +36,8 @@ ConfigSpec config_spec() {
             .help = "a node with no heartbeat for this long is unreachable"});
   spec.add({.name = "down-timeout", .type = ConfigType::duration, .default_value = "5m",
             .help = "a node silent for this long is down (its tasks may move)"});
+  spec.add({.name = "reconcile-interval", .type = ConfigType::duration, .default_value = "5s",
+            .help = "how often the orchestrator re-checks every deployment (node down or draining, next layer)"});
   spec.add({.name = "tsdb", .default_value = "embedded",
             .help = "time-series store: 'embedded' (the built-in engine in <data-dir>/tsdb), "
                     "postgresql://user@host:port/db or influxdb://host:port/db (see docs/tsdb-backends.md)"});
@@ -122,6 +127,21 @@ int run(const Config& config) {
     return 1;
   }
 
+  // Deployments: templates sent over HTTP import built-in profiles only.
+  orchestrator::OrchestratorOptions orch_options;
+  orch_options.validate.load.fs = &api::refused_template_files();
+  resource::NodeRegistry& registry = **nodes;
+  auto orch = orchestrator::Orchestrator::open(**db, SystemClock::instance(), [&registry] { return registry.list(); },
+                                               orch_options);
+  if (!orch) {
+    log.error("{}", orch.error().message());
+    return 1;
+  }
+  api::NodeWatches node_watches(**orch);  // outlives the HTTP server (its sockets call back)
+  (*orch)->on_desired_change([&node_watches](const std::string& node, int64_t) { node_watches.notify(node); });
+  // Node down, heartbeats and layers advance without a request: a pass every few seconds.
+  ReconcileLoop reconcile_loop(**orch, config.duration("reconcile-interval"));
+
   api::Services services;
   services.clock = &SystemClock::instance();
   services.nodes = nodes->get();
@@ -132,6 +152,8 @@ int run(const Config& config) {
   services.twins = twin_service->get();
   services.artifacts = artifact_store->get();
   services.models = models->get();
+  services.orchestrator = orch->get();
+  services.node_watches = &node_watches;
   services.readiness = [] { return std::string(); };
   api::Router router;
   api::add_server_routes(router, services);
@@ -162,6 +184,8 @@ int run(const Config& config) {
   int sig = wait_for_termination().value_or(0);
   log.info("signal {} received: shutting down", sig);
   (*twin_service)->close();  // ends the change-feed streams
+  node_watches.close_all();   // ends the node watches
+  reconcile_loop.stop();
   (*server)->stop();
   (*data_plane)->stop();
   log.info("stopped");
