@@ -89,17 +89,11 @@ int run_models_infer(std::span<const std::string> args) {
   o.poll = c.duration("poll");
   auto& log = log::get("inference");
   o.progress = [&log](const std::string& line) { log.info("{}", line); };
-  std::stop_source stop;
-  o.stop = stop.get_token();
   Result<tasks::InferenceStats> result = make_error(Errc::cancelled, "not run");
-  std::thread runner([&] {
+  run_until_interrupted([&](std::stop_token stop) {
+    o.stop = stop;
     result = tasks::run_inference(o);
-    stop.request_stop();
   });
-  while (!stop.stop_requested()) {
-    if (wait_for_termination(std::chrono::milliseconds(200))) stop.request_stop();
-  }
-  runner.join();
   if (!result) return report("models infer", result.error());
   log.info("inference stopped: {} rows scored, {} anomalies, {} model swaps", result->rows, result->anomalies,
            result->model_swaps);

@@ -14,16 +14,11 @@ namespace {
 
 using nlohmann::json;
 
-std::string cell(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_null()) return "-";
-  return v.dump();
-}
 
 std::string labels_cell(const json& labels) {
   std::string out;
   for (auto it = labels.begin(); it != labels.end(); ++it) {
-    out += (out.empty() ? "" : ",") + it.key() + "=" + cell(it.value());
+    out += (out.empty() ? "" : ",") + it.key() + "=" + json_cell(it.value());
   }
   return out.empty() ? "-" : out;
 }
@@ -70,8 +65,8 @@ int list(api::HttpClient& client, const Config& c) {
   }
   Table t({"TWIN", "PROPERTY", "LABELS", "FIRST", "LAST", "SAMPLES"});
   for (const auto& s : all) {
-    t.add({cell(s["twin"]), cell(s["property"]), labels_cell(s["labels"]), cell(s["first_time"]),
-           cell(s["last_time"]), cell(s["count"])});
+    t.add({json_cell(s["twin"]), json_cell(s["property"]), labels_cell(s["labels"]), json_cell(s["first_time"]),
+           json_cell(s["last_time"]), json_cell(s["count"])});
   }
   std::fputs(t.render().c_str(), stdout);
   if (all.empty()) std::printf("(no series match: data arrives through agents' telemetry)\n");
@@ -106,18 +101,18 @@ int query(api::HttpClient& client, const Config& c) {
       return;
     }
     if (!aggregates) {
-      t.add({cell(j["twin"]), cell(j["property"]), labels_cell(j["labels"]), cell(j["time"]), cell(j["value"])});
+      t.add({json_cell(j["twin"]), json_cell(j["property"]), labels_cell(j["labels"]), json_cell(j["time"]), json_cell(j["value"])});
       return;
     }
     const json& g = j["group"];
     std::string group;
     if (g.contains("twin") && g.contains("labels")) {
-      group = cell(g["twin"]) + "/" + cell(g["property"]) + (g["labels"].empty() ? "" : "{" + labels_cell(g["labels"]) + "}");
+      group = json_cell(g["twin"]) + "/" + json_cell(g["property"]) + (g["labels"].empty() ? "" : "{" + labels_cell(g["labels"]) + "}");
     } else {
-      for (auto it = g.begin(); it != g.end(); ++it) group += (group.empty() ? "" : ",") + it.key() + "=" + cell(it.value());
+      for (auto it = g.begin(); it != g.end(); ++it) group += (group.empty() ? "" : ",") + it.key() + "=" + json_cell(it.value());
     }
-    std::vector<std::string> row = {group.empty() ? "(all)" : group, cell(j["time"])};
-    for (const auto& a : c.list("agg")) row.push_back(cell(j[a]));
+    std::vector<std::string> row = {group.empty() ? "(all)" : group, json_cell(j["time"])};
+    for (const auto& a : c.list("agg")) row.push_back(json_cell(j[a]));
     t.add(std::move(row));
   };
   auto r = client.request_streaming(api::Method::GET, "/api/v1/series/query" + *q, [&](std::string_view piece) {
@@ -153,7 +148,7 @@ int last(api::HttpClient& client, const Config& c) {
   if (s.is_null()) {
     std::printf("(no samples)\n");
   } else {
-    std::printf("%s  %s\n", cell(s["time"]).c_str(), cell(s["value"]).c_str());
+    std::printf("%s  %s\n", json_cell(s["time"]).c_str(), json_cell(s["value"]).c_str());
   }
   return 0;
 }

@@ -63,14 +63,11 @@ int run_simulate(std::span<const std::string> args) {
     }
     o.faults.push_back(*f);
   }
-  std::stop_source stop;
-  o.stop = stop.get_token();
   Status result;
-  std::thread runner([&] { result = simulation::run_simulator(o); stop.request_stop(); });
-  while (!stop.stop_requested()) {
-    if (wait_for_termination(std::chrono::milliseconds(200))) stop.request_stop();
-  }
-  runner.join();
+  run_until_interrupted([&](std::stop_token stop) {
+    o.stop = stop;
+    result = simulation::run_simulator(o);
+  });
   if (!result) {
     std::fprintf(stderr, "iotwins simulate: %s\n", result.error().message().c_str());
     return 1;

@@ -319,17 +319,11 @@ int run_simulate_hybrid(std::span<const std::string> args) {
   o.plant_path = c.str("plant");
   o.broker_url = c.str("broker");
   o.duration_s = static_cast<double>(c.duration("duration").count()) / 1000.0;
-  std::stop_source stop;
-  o.stop = stop.get_token();
   Result<simulation::HybridRunStats> result = make_error(Errc::cancelled, "not run");
-  std::thread runner([&] {
+  run_until_interrupted([&](std::stop_token stop) {
+    o.stop = stop;
     result = simulation::run_hybrid(o);
-    stop.request_stop();
   });
-  while (!stop.stop_requested()) {
-    if (wait_for_termination(std::chrono::milliseconds(200))) stop.request_stop();
-  }
-  runner.join();
   if (!result) return report("simulate hybrid", result.error());
   return 0;
 }

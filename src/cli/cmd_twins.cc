@@ -16,11 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string cell(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_null()) return "-";
-  return v.dump();
-}
 
 // key=value pairs → a nested desired object; values are JSON when they parse (1200, true, null,
 // "x", {…}), strings otherwise; dotted keys nest (pump.speed=3).
@@ -68,8 +63,8 @@ int list(api::HttpClient& client, const Config& c) {
   for (const auto& d : all) {
     std::string reported = d["state"]["reported"].dump();
     if (reported.size() > 60) reported = reported.substr(0, 57) + "...";
-    t.add({cell(d["id"]), d["model"].get<std::string>().empty() ? "-" : cell(d["model"]), cell(d["level"]),
-           cell(d["parent"]), cell(d.value("node", json())), cell(d["version"]),
+    t.add({json_cell(d["id"]), d["model"].get<std::string>().empty() ? "-" : json_cell(d["model"]), json_cell(d["level"]),
+           json_cell(d["parent"]), json_cell(d.value("node", json())), json_cell(d["version"]),
            d["state"]["delta"].empty() ? "-" : d["state"]["delta"].dump(), reported});
   }
   std::fputs(t.render().c_str(), stdout);

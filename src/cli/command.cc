@@ -1,5 +1,7 @@
 #include "cli/command.h"
 
+#include <thread>
+
 #include <cstdio>
 #include <iostream>
 
@@ -107,6 +109,18 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "iotwins: unknown command '%s' (see 'iotwins --help')\n", args[0].c_str());
   return 2;
+}
+
+void run_until_interrupted(const std::function<void(std::stop_token)>& work) {
+  std::stop_source stop;
+  std::thread runner([&] {
+    work(stop.get_token());
+    stop.request_stop();
+  });
+  while (!stop.stop_requested()) {
+    if (wait_for_termination(std::chrono::milliseconds(200))) stop.request_stop();
+  }
+  runner.join();
 }
 
 }  // namespace iotwins::cli

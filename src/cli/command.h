@@ -2,7 +2,9 @@
 // for `iotwins --help`, and a run function taking its arguments (after the command name).
 #pragma once
 
+#include <functional>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,10 @@ Parsed parse_or_exit(const ConfigSpec& spec, std::span<const std::string> args);
 // Adds --server, --output (one of `outputs`, the first is the default) and --ca-file: every
 // command that talks to a server has them.
 ConfigSpec& add_client_flags(ConfigSpec& spec, std::vector<std::string> outputs = {"table", "json"});
+
+// Runs `work(stop_token)` on a thread until it returns or SIGINT/SIGTERM arrives (then the token
+// is stopped and work is expected to return soon). Long-running commands (simulate, infer) use it.
+void run_until_interrupted(const std::function<void(std::stop_token)>& work);
 
 int run_nodes(std::span<const std::string> args);
 int run_series(std::span<const std::string> args);

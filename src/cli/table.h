@@ -1,6 +1,8 @@
 // Plain-text tables for CLI output: columns sized to their widest cell.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <string>
 #include <vector>
 
@@ -20,5 +22,7 @@ class Table {
 // 1536 → "1.5 KiB"; 3'000 ms → "3s"; for human columns.
 std::string human_bytes(double bytes);
 std::string human_age_ms(int64_t ms);
+// A JSON value as a table cell: strings bare, null as "-", anything else as compact JSON.
+std::string json_cell(const nlohmann::json& v);
 
 }  // namespace iotwins::cli

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tasks/http.h"
+
 #include "analytics/windowed.h"
 #include "api/http_client.h"
 #include "dataplane/objects/chunk.h"
@@ -24,14 +26,6 @@ struct Loaded {
   std::vector<std::string> properties;
   std::unique_ptr<analytics::SeriesDetector> detector;
 };
-
-Result<json> get_json(api::HttpClient& server, const std::string& path) {
-  IOT_ASSIGN(auto res, server.request(api::Method::GET, path));
-  if (!res.ok()) return std::unexpected(api::error_from_response(res, "GET " + path));
-  auto j = json::parse(res.body, nullptr, false);
-  if (j.is_discarded()) return make_error(Errc::unavailable, "GET " + path + ": no JSON in the answer");
-  return j;
-}
 
 // The promoted version of `model` (0 when none).
 Result<int64_t> promoted(api::HttpClient& server, const std::string& model) {

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tasks/http.h"
+
 #include "analytics/skab.h"
 #include "analytics/windowed.h"
 
@@ -11,22 +13,6 @@ namespace iotwins::tasks {
 namespace {
 
 using nlohmann::json;
-
-Result<json> get_json(api::HttpClient& server, const std::string& path) {
-  IOT_ASSIGN(auto res, server.request(api::Method::GET, path));
-  if (!res.ok()) return std::unexpected(api::error_from_response(res, "GET " + path));
-  auto j = json::parse(res.body, nullptr, false);
-  if (j.is_discarded()) return make_error(Errc::unavailable, "GET " + path + ": the server answered with no JSON");
-  return j;
-}
-
-Result<json> send_json(api::HttpClient& server, api::Method m, const std::string& path, const std::string& body,
-                       const std::string& content_type = "application/json") {
-  IOT_ASSIGN(auto res, server.request(m, path, body, content_type));
-  if (!res.ok()) return std::unexpected(api::error_from_response(res, path));
-  auto j = json::parse(res.body, nullptr, false);
-  return j.is_discarded() ? json::object() : j;
-}
 
 Result<analytics::Params> detector_params(const std::string& detector) {
   if (!detector.empty() && detector.front() == '{') return analytics::Params::from_json(detector, "--detector");
@@ -107,7 +93,7 @@ Result<TrainingResult> train(api::HttpClient& server, const TrainingSpec& spec,
   out.training_alarm_rate = static_cast<double>(alarms) / static_cast<double>(flags.size());
   std::string bytes = detector->serialize();
 
-  IOT_ASSIGN(json art, send_json(server, api::Method::PUT, "/api/v1/artifacts", bytes, "application/octet-stream"));
+  IOT_ASSIGN(json art, request_json(server, api::Method::PUT, "/api/v1/artifacts", bytes, "application/octet-stream"));
   out.sha256 = art.value("sha256", "");
   json series = json::array();
   for (const auto& p : spec.properties) series.push_back(spec.twin + "/" + p);
@@ -121,12 +107,12 @@ Result<TrainingResult> train(api::HttpClient& server, const TrainingSpec& spec,
                             {"parameters", {{"detector", spec.detector}, {"step", spec.step}}},
                             {"created_by", spec.created_by}}}};
   const std::string base = "/api/v1/models/" + api::percent_encode(spec.model);
-  IOT_ASSIGN(json version, send_json(server, api::Method::POST, base + "/versions", body.dump()));
+  IOT_ASSIGN(json version, request_json(server, api::Method::POST, base + "/versions", body.dump()));
   out.version = version.value("version", int64_t{0});
   say("registered " + spec.model + " version " + std::to_string(out.version) + " (limit " + std::to_string(out.threshold) +
       ", " + std::to_string(alarms) + " of " + std::to_string(flags.size()) + " training rows above it)");
   if (spec.promote) {
-    IOT_TRY(send_json(server, api::Method::POST, base + "/versions/" + std::to_string(out.version) + "/promote",
+    IOT_TRY(request_json(server, api::Method::POST, base + "/versions/" + std::to_string(out.version) + "/promote",
                       json{{"by", spec.created_by}}.dump()));
     out.promoted = true;
     say("promoted " + spec.model + " version " + std::to_string(out.version));

@@ -8,6 +8,8 @@
 // compared with labels sorted by name.
 #pragma once
 
+#include "core/glob.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -42,7 +44,7 @@ std::string encode_key(const SeriesKey& key);
 Result<SeriesKey> decode_key(std::string_view bytes);
 
 // Glob match: '*' matches any run of bytes, '?' any one byte; everything else literally.
-bool glob_match(std::string_view pattern, std::string_view text);
+using ::iotwins::glob_match;  // core/glob.h
 
 struct SeriesKeyHash {
   size_t operator()(const SeriesKey& k) const;

@@ -6,27 +6,6 @@
 
 namespace iotwins::twins {
 
-bool glob_match(std::string_view p, std::string_view t) {
-  // Iterative with one backtrack point: linear for the patterns ids use.
-  size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
-  while (ti < t.size()) {
-    if (pi < p.size() && (p[pi] == '?' || p[pi] == t[ti])) {
-      ++pi;
-      ++ti;
-    } else if (pi < p.size() && p[pi] == '*') {
-      star = pi++;
-      mark = ti;
-    } else if (star != std::string_view::npos) {
-      pi = star + 1;
-      ti = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (pi < p.size() && p[pi] == '*') ++pi;
-  return pi == p.size();
-}
-
 Result<AutoCreateRules> AutoCreateRules::parse(std::string_view text) {
   AutoCreateRules out;
   if (text.empty() || text == "strict") return out;

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/glob.h"
 #include "core/result.h"
 
 namespace iotwins::twins {
@@ -29,6 +30,6 @@ struct AutoCreateRules {
   const AutoCreateRule* match(std::string_view id) const;
 };
 
-bool glob_match(std::string_view pattern, std::string_view text);
+using ::iotwins::glob_match;  // core/glob.h
 
 }  // namespace iotwins::twins
