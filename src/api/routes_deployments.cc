@@ -82,7 +82,6 @@ Response deployment_response(Orchestrator& orch, int status, const orchestrator:
   if (!outputs) return problem(outputs.error());
   Response r;
   r.status = status;
-  r.headers["Content-Type"] = "application/json";
   r.headers["ETag"] = "\"" + std::to_string(d.revision) + "\"";
   r.body = orchestrator::deployment_json({.deployment = &d, .instances = &*instances, .outputs = &*outputs});
   return r;
@@ -125,9 +124,8 @@ void add_node_watch_routes(Router& router, const Services& s) {
         auto set = orch.desired(node->id);
         if (!set) return problem(set.error());
         Response r;
-        r.headers["Content-Type"] = "application/json";
         r.headers["ETag"] = "\"" + std::to_string(set->revision) + "\"";
-        if (set->revision <= *after) {
+        if (req.query_param("revision") && set->revision <= *after) {
           r.status = 304;  // the agent has it already
           return r;
         }
@@ -207,7 +205,6 @@ void add_deployment_routes(Router& router, const Services& s) {
     auto events = orch.events(req.param("id"), *after, static_cast<int>(*limit));
     if (!events) return problem(events.error());
     Response r;
-    r.headers["Content-Type"] = "application/json";
     r.body = orchestrator::events_json(*events);
     return r;
   }, {.summary = "the deployment's event log (?after=SEQ&limit=1..1000): status changes, placements, task events"});

@@ -45,6 +45,14 @@ class ServerTest : public ::testing::Test {
       ws->on_message([ws, name](std::string msg) { ws->send(name + ":" + msg); });
       ws_count_.fetch_add(1);
     });
+    // A WebSocket route that also answers plain GETs (the node watch's shape).
+    router_.websocket(
+        "/both/{name}",
+        [this](const Request& req, std::shared_ptr<WebSocketConnection> ws) {
+          ws->send("pushed " + req.param("name"));
+          ws_count_.fetch_add(1);
+        },
+        {}, [](Request& req) { return json_response(200, "plain " + req.param("name")); });
     ServerOptions o;
     o.listen = "127.0.0.1:0";
     o.max_body_bytes = 1024;
@@ -215,6 +223,29 @@ TEST_F(ServerTest, WebSocketExchangesMessages) {
   std::unique_lock lock(mu);
   cv.wait(lock, [&] { return got.size() == 2; });
   EXPECT_EQ(got, (std::vector<std::string>{"agent-1:one", "agent-1:two"}));
+  EXPECT_EQ(ws_count_.load(), 1);
+}
+
+TEST_F(ServerTest, WebSocketRouteWithAPlainHandlerServesBoth) {
+  auto r = client()->request(Method::GET, "/both/n1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(r->body), "plain n1");
+  std::mutex mu;
+  std::condition_variable cv;
+  std::string got;
+  auto ws = WebSocketClient::connect(
+      url_, "/both/n2", {},
+      [&](std::string m) {
+        std::lock_guard lock(mu);
+        got = std::move(m);
+        cv.notify_all();
+      },
+      [&](std::string) { cv.notify_all(); });
+  ASSERT_TRUE(ws) << ws.error().to_string();
+  std::unique_lock lock(mu);
+  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(20), [&] { return !got.empty(); }));
+  EXPECT_EQ(got, "pushed n2");
   EXPECT_EQ(ws_count_.load(), 1);
 }
 
