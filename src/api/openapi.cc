@@ -46,7 +46,10 @@ json openapi_document(const Router& router, const std::string& version) {
       op["requestBody"] = {{"required", true}, {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}};
       responses["413"] = problem_ref("body larger than the route's limit");
     }
-    if (route->websocket) op["description"] = "WebSocket endpoint: send an Upgrade request.";
+    if (route->websocket) {
+      op["description"] = route->handler ? "WebSocket endpoint with an Upgrade request; a plain GET is answered too."
+                                         : "WebSocket endpoint: send an Upgrade request.";
+    }
     op["responses"] = responses;
     paths[path][lower(to_string(route->method))] = op;
   }
