@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cli/client.h"
+#include "cli/up.h"
 #include "cli/command.h"
 #include "core/fs.h"
 #include "core/log.h"
@@ -91,6 +92,40 @@ class Up {
     std::printf("  ✓ edge broker     mqtt://127.0.0.1:%-13lld durable spool before PUBACK\n",
                 static_cast<long long>(config_.integer("mqtt-port")));
 
+    // 3. An IoT agent under the edge agent (its data flows up through the edge) and a cloud agent,
+    //    each with its own broker.
+    step = Clock::now();
+    const long long edge_port = config_.integer("mqtt-port");
+    auto edge_url = wait_for_file(join_path(join_path(data_dir_, "agent-edge"), "agent.url"));
+    if (!edge_url) return fail(edge_url.error().message());
+    auto& iot = add("agent-iot", {"agent", "--level", "iot", "--server", url_, "--parent-url", *edge_url, "--data-dir",
+                                  join_path(data_dir_, "agent-iot"), "--name", "iot-1", "--heartbeat-interval", "2s",
+                                  "--mqtt-port", std::to_string(edge_port + 1), "--log-level", config_.str("log-level")});
+    if (auto st = start(iot); !st) return fail(st.error().message());
+    auto& cloud = add("agent-cloud", {"agent", "--level", "cloud", "--server", url_, "--data-dir",
+                                      join_path(data_dir_, "agent-cloud"), "--name", "cloud-1", "--heartbeat-interval", "2s",
+                                      "--mqtt-port", std::to_string(edge_port + 2), "--log-level", config_.str("log-level")});
+    if (auto st = start(cloud); !st) return fail(st.error().message());
+    if (auto st = wait_for_nodes(3); !st) return fail(st.error().message());
+    std::printf("  ✓ iot agent       mqtt://127.0.0.1:%-13lld forwards to the edge agent  %5.1fs\n", edge_port + 1, since(step));
+    std::printf("  ✓ cloud agent     mqtt://127.0.0.1:%-13lld\n", edge_port + 2);
+
+    // 4. The plant: its twin tree, its simulated devices on the IoT agent's broker, and the hybrid
+    //    twin following them.
+    step = Clock::now();
+    auto client = api::HttpClient::create(url_);
+    if (!client) return fail(client.error().message());
+    auto twins = put_plant_twins(**client, config_.str("plant"));
+    if (!twins) return fail("the plant's twins: " + twins.error().message());
+    const std::string iot_broker = "mqtt://127.0.0.1:" + std::to_string(edge_port + 1);
+    auto& plant = add("plant", {"simulate", "--plant", config_.str("plant"), "--broker", iot_broker, "--log-level",
+                                config_.str("log-level")});
+    if (auto st = start(plant); !st) return fail(st.error().message());
+    auto& hybrid = add("hybrid-twin", {"simulate", "hybrid", "--plant", config_.str("plant"), "--broker", iot_broker,
+                                       "--log-level", config_.str("log-level")});
+    if (auto st = start(hybrid); !st) return fail(st.error().message());
+    std::printf("  ✓ plant           %zu twins, simulated devices on the iot broker   %5.1fs\n", *twins, since(step));
+
     summary(since(t0));
     int code = supervise();
     shutdown();
@@ -139,6 +174,18 @@ class Up {
     return make_error(Errc::timeout, "the server did not become ready within 30 s; see " + server.log_path);
   }
 
+  // A file another component writes once it listens (its URL), first line.
+  Result<std::string> wait_for_file(const std::string& path) {
+    auto deadline = Clock::now() + std::chrono::seconds(30);
+    while (Clock::now() < deadline) {
+      if (auto text = PosixFileSystem::instance().read_file(path); text && !text->empty()) {
+        return text->substr(0, text->find('\n'));
+      }
+      if (wait_for_termination(std::chrono::milliseconds(50))) return make_error(Errc::cancelled, "interrupted");
+    }
+    return make_error(Errc::timeout, path + " did not appear within 30 s; see " + data_dir_ + "/logs");
+  }
+
   Status wait_for_nodes(size_t count) {
     auto client = api::HttpClient::create(url_);
     if (!client) return std::unexpected(client.error());
@@ -168,9 +215,13 @@ class Up {
     std::printf("\n  Try next (in another terminal)\n");
     std::printf("    build/bin/iotwins nodes --server %s\n", url_.c_str());
     std::printf("    build/bin/iotwins nodes show <ID> --server %s\n", url_.c_str());
-    std::printf("    mosquitto_pub -p %lld -q 1 -t iotwins/pump-1/telemetry -m '{\"temp\":21.5,\"rpm\":1450}'\n",
-                static_cast<long long>(config_.integer("mqtt-port")));
-    std::printf("    build/bin/iotwins series query --twin pump-1 --agg count,mean --server %s\n", url_.c_str());
+    std::printf("    build/bin/iotwins twins tree --server %s\n", url_.c_str());
+    std::printf("    build/bin/iotwins twins watch --server %s\n", url_.c_str());
+    std::printf("    build/bin/iotwins twins set-desired pump-101 speed_rpm=2400 --server %s\n", url_.c_str());
+    std::printf("    build/bin/iotwins series query --twin pump-101 --property flow_m3h --from -5m --step 30s --agg mean "
+                "--server %s\n", url_.c_str());
+    std::printf("    build/bin/iotwins simulate inject valve_closure:valve-101,severity=0.9 --broker mqtt://127.0.0.1:%lld\n",
+                static_cast<long long>(config_.integer("mqtt-port")) + 1);
     std::printf("    curl %s/api/v1/events\n", url_.c_str());
     std::printf("    curl %s/metrics\n", url_.c_str());
     std::printf("    build/bin/iotwins --help\n");
@@ -217,13 +268,16 @@ class Up {
 }  // namespace
 
 int run_up(std::span<const std::string> args) {
-  ConfigSpec spec("up", "Starts everything on this machine for a first run: the server and a node "
-                        "agent, each its own process, restarted if it dies; Ctrl-C stops them all.");
+  ConfigSpec spec("up", "Starts everything on this machine for a first run: the server, an edge, an IoT and "
+                        "a cloud agent (each with its MQTT broker), the simulated plant with its twin tree, and its "
+                        "hybrid twin — each its own process, restarted if it dies; Ctrl-C stops them all.");
   spec.add_common();
   spec.add({.name = "data-dir", .default_value = "./iotwins-data", .help = "where every component keeps its state and logs"});
   spec.add({.name = "listen", .default_value = "127.0.0.1:8470", .help = "the server's address"});
   spec.add({.name = "mqtt-port", .type = ConfigType::integer, .default_value = "1883",
-            .help = "port of the edge agent's MQTT broker, where devices publish", .min = 1, .max = 65535});
+            .help = "port of the edge agent's MQTT broker; the IoT agent's is the next one (the simulated plant "
+                    "publishes there), the cloud agent's the one after", .min = 1, .max = 65535});
+  spec.add({.name = "plant", .default_value = "examples/plant.yaml", .help = "the simulated plant (YAML)"});
   spec.add({.name = "fresh", .type = ConfigType::boolean, .default_value = "false", .help = "delete the data dir first"});
   Parsed p = parse_or_exit(spec, args);
   if (p.exit_code >= 0) return p.exit_code;
