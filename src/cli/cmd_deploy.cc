@@ -23,6 +23,15 @@ std::string instance_key(const json& n) {
   return n.value("name", "") + "[" + std::to_string(n.value("index", 0)) + "]";
 }
 
+void print_outputs(const json& d, const std::string& indent) {
+  if (!d.contains("outputs") || d["outputs"].empty()) return;
+  std::printf("%soutputs:\n", indent.c_str());
+  for (auto it = d["outputs"].begin(); it != d["outputs"].end(); ++it) {
+    std::printf("%s  %s = %s\n", indent.c_str(), it.key().c_str(),
+                it.value().is_null() ? "(not known yet)" : it.value().dump().c_str());
+  }
+}
+
 }  // namespace
 
 std::string deployment_path(const std::string& id) { return "/api/v1/deployments/" + api::percent_encode(id); }
@@ -36,12 +45,7 @@ void print_deployment(const json& d) {
     std::printf("  %-28s %-24s %-9s %s\n", instance_key(n).c_str(), node.empty() ? "-" : node.c_str(),
                 n.value("state", "").c_str(), n.value("reason", "").c_str());
   }
-  if (d.contains("outputs") && !d["outputs"].empty()) {
-    std::printf("  outputs:\n");
-    for (auto it = d["outputs"].begin(); it != d["outputs"].end(); ++it) {
-      std::printf("    %s = %s\n", it.key().c_str(), it.value().is_null() ? "(not known yet)" : it.value().dump().c_str());
-    }
-  }
+  print_outputs(d, "  ");
 }
 
 int wait_for_deployment(api::HttpClient& client, const std::string& id, std::chrono::milliseconds timeout,
@@ -82,12 +86,7 @@ int wait_for_deployment(api::HttpClient& client, const std::string& id, std::chr
                  d.value("reason", "").c_str());
     return 1;
   }
-  if (d.contains("outputs") && !d["outputs"].empty()) {
-    std::printf("outputs:\n");
-    for (auto it = d["outputs"].begin(); it != d["outputs"].end(); ++it) {
-      std::printf("  %s = %s\n", it.key().c_str(), it.value().is_null() ? "(not known yet)" : it.value().dump().c_str());
-    }
-  }
+  print_outputs(d, "");
   return 0;
 }
 

@@ -2,8 +2,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
-#include <ctime>
 
+#include "api/series_params.h"
 #include "cli/client.h"
 #include "cli/command.h"
 #include "cli/deployments.h"
@@ -13,15 +13,6 @@ namespace iotwins::cli {
 namespace {
 
 using nlohmann::json;
-
-std::string utc_time(int64_t ns) {
-  std::time_t t = static_cast<std::time_t>(ns / 1'000'000'000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 int list(api::HttpClient& client, const Config& c) {
   auto r = call(client, api::Method::GET, "/api/v1/deployments");
@@ -33,7 +24,7 @@ int list(api::HttpClient& client, const Config& c) {
   Table t({"ID", "STATUS", "REVISION", "UPDATED", "REASON"});
   for (const auto& d : (*r)["items"]) {
     t.add({d.value("id", ""), d.value("status", ""), std::to_string(d.value("revision", int64_t{0})),
-           utc_time(d.value("updated_ns", int64_t{0})), d.value("reason", "").empty() ? "-" : d.value("reason", "")});
+           api::series::format_time(d.value("updated_ns", int64_t{0})), d.value("reason", "").empty() ? "-" : d.value("reason", "")});
   }
   std::fputs(t.render().c_str(), stdout);
   if ((*r)["items"].empty()) std::printf("(no deployments yet: 'iotwins deploy FILE')\n");
@@ -60,7 +51,7 @@ int events(api::HttpClient& client, const Config& c, const std::string& id) {
   }
   Table t({"SEQ", "TIME", "KIND", "NODE", "MESSAGE"});
   for (const auto& e : *r) {
-    t.add({std::to_string(e.value("seq", int64_t{0})), utc_time(e.value("ts_ns", int64_t{0})), e.value("kind", ""),
+    t.add({std::to_string(e.value("seq", int64_t{0})), api::series::format_time(e.value("ts_ns", int64_t{0})), e.value("kind", ""),
            e.value("node", "").empty() ? "-" : e.value("node", ""), e.value("message", "")});
   }
   std::fputs(t.render().c_str(), stdout);
