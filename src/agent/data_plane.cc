@@ -252,11 +252,14 @@ Status DataPlane::open_twin_cache(Impl& impl) {
   IOT_ASSIGN(impl.twin_cache, twins::EdgeTwinCache::open(*impl.twin_db, SystemClock::instance(), std::move(cb)));
   if (impl.ingest) {
     twins::EdgeTwinCache* cache = impl.twin_cache.get();
-    impl.ingest->set_reported_observer([cache](const std::string& twin, const std::string& json, int64_t ts) {
-      auto value = twin::parse_json_text(json);
-      if (!value || !value->is_object()) return;
-      if (auto st = cache->on_reported(twin, *value, ts); !st) {
-        logger().warn("twin {}: cached reported state not updated: {}", twin, st.error().message());
+    impl.ingest->set_reported_observer([cache](std::span<const dataplane::Event> events) {
+      std::vector<twins::EdgeTwinCache::Reported> batch;
+      for (const auto& e : events) {
+        auto value = twin::parse_json_text(e.json);
+        if (value && value->is_object()) batch.push_back({e.twin, std::move(*value), e.ts_ns});
+      }
+      if (auto st = cache->on_reported_batch(batch); !st) {
+        logger().warn("cached reported state not updated: {}", st.error().message());
       }
     });
   }

@@ -72,11 +72,20 @@ Status TwinSync::follow_once() {
     if (stopping_) return false;
     if (!connected_.exchange(true)) logger().info("twin feed connected (node {}, cursor {})", node_id_, cache_.cursor());
     pending.append(piece);
-    size_t end;
-    while ((end = pending.find("\n\n")) != std::string::npos) {
-      std::string block = pending.substr(0, end);
-      pending.erase(0, end + 2);
-      if (auto st = handle_event(block); !st) {
+    // Every complete event of this piece, applied in one transaction with the cursor after them.
+    std::vector<twins::EdgeTwinCache::ServerChange> changes;
+    int64_t cursor = -1;
+    size_t start = 0, end;
+    while ((end = pending.find("\n\n", start)) != std::string::npos) {
+      if (auto st = parse_event(std::string_view(pending).substr(start, end - start), changes, cursor); !st) {
+        failure = st;
+        return false;
+      }
+      start = end + 2;
+    }
+    pending.erase(0, start);
+    if (cursor >= 0) {
+      if (auto st = cache_.on_server_changes(changes, cursor); !st) {
         failure = st;
         return false;
       }
@@ -89,7 +98,8 @@ Status TwinSync::follow_once() {
   return ok();
 }
 
-Status TwinSync::handle_event(std::string_view block) {
+Status TwinSync::parse_event(std::string_view block, std::vector<twins::EdgeTwinCache::ServerChange>& changes,
+                             int64_t& cursor) {
   std::string data;
   size_t start = 0;
   while (start < block.size()) {
@@ -102,17 +112,17 @@ Status TwinSync::handle_event(std::string_view block) {
   if (data.empty()) return ok();  // a comment (keepalive)
   auto value = twin::parse_json_text(data, {.max_text_bytes = 16u << 20});
   if (!value || !value->is_object()) return make_error(Errc::invalid_argument, "twin feed: malformed event");
-  int64_t seq = value->value("seq", int64_t{0});
+  cursor = std::max(cursor, value->value("seq", int64_t{0}));
   if (value->value("kind", "") == "deleted") {
-    IOT_TRY(cache_.on_server_delete(value->value("id", "")));
-  } else {
-    auto it = value->find("twin");
-    if (it == value->end() || !it->is_object()) return make_error(Errc::invalid_argument, "twin feed: event without a twin");
-    it->erase("node");
-    IOT_ASSIGN(auto doc, twin::twin_from_json(*it));
-    IOT_TRY(cache_.on_server_doc(doc));
+    changes.push_back({value->value("id", ""), std::nullopt});
+    return ok();
   }
-  return cache_.set_cursor(seq);
+  auto it = value->find("twin");
+  if (it == value->end() || !it->is_object()) return make_error(Errc::invalid_argument, "twin feed: event without a twin");
+  it->erase("node");
+  IOT_ASSIGN(auto doc, twin::twin_from_json(*it));
+  changes.push_back({doc.id, std::move(doc)});
+  return ok();
 }
 
 }  // namespace iotwins::agent

@@ -11,12 +11,11 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "api/http_client.h"
+#include "twins/edge_cache.h"
 
-namespace iotwins::twins {
-class EdgeTwinCache;
-}
 
 namespace iotwins::agent {
 
@@ -31,8 +30,10 @@ class TwinSync {
  private:
   void loop();
   Status follow_once();
-  // Handles one SSE event block; false on a malformed one (the stream is then dropped).
-  Status handle_event(std::string_view block);
+  // Parses one SSE event block into `changes` (a comment adds nothing) and raises `cursor` to its
+  // seq; an error for a malformed one (the stream is then dropped and followed again).
+  static Status parse_event(std::string_view block, std::vector<twins::EdgeTwinCache::ServerChange>& changes,
+                            int64_t& cursor);
 
   std::string server_url_;
   api::ClientOptions options_;

@@ -267,10 +267,12 @@ Result<size_t> SpoolIngest::step() {
     attached_.insert(newly_attached.begin(), newly_attached.end());
   }
   if (observer) {
+    std::vector<Event> reported;
     for (const auto& r : events) {
       const auto& e = std::get<Event>(r);
-      if (e.type == "reported") observer(e.twin, e.json, e.ts_ns);
+      if (e.type == "reported") reported.push_back(e);
     }
+    if (!reported.empty()) observer(reported);
   }
   std::lock_guard lock(stats_mu_);
   stats_.messages += delta.messages;

@@ -27,6 +27,7 @@
 #include <functional>
 #include <mutex>
 #include <set>
+#include <span>
 #include <string>
 #include <thread>
 
@@ -67,8 +68,9 @@ struct SpoolIngestStats {
   std::string last_error;
 };
 
-// Reported state made durable by ingest: (twin, the JSON text, broker receive time).
-using ReportedObserver = std::function<void(const std::string& twin, const std::string& json, int64_t ts_ns)>;
+// The reported-state events one ingest step made durable (twin, "reported", receive time, JSON text),
+// handed over together so the observer can apply them in one go.
+using ReportedObserver = std::function<void(std::span<const Event> reported)>;
 
 // Maps a message on a topic outside iotwins/<twin>/… (a twin model's topic mapping) into records:
 // false when nothing maps the topic; true with `error` set when the payload was unusable.
@@ -94,7 +96,7 @@ class SpoolIngest {
   // {"node": node_id} in the same append, so the server learns which agent's broker the twin's
   // device talks to (where its desired-state deltas must go).
   void set_attach_node(std::string node_id);
-  // Called after each append for the reported-state messages in it (the edge twin cache).
+  // Called after each append with the reported-state messages in it (the edge twin cache).
   void set_reported_observer(ReportedObserver observer);
   // Devices with their own topics: messages outside iotwins/<twin>/… go through `mapper`.
   void set_topic_mapper(TopicMapperFn mapper);

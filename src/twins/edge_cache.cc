@@ -95,7 +95,7 @@ Result<std::unique_ptr<EdgeTwinCache>> EdgeTwinCache::open(storage::Database& db
   return cache;
 }
 
-Status EdgeTwinCache::persist(const Item& item) {
+Status EdgeTwinCache::persist(storage::Database& db, const Item& item) {
   nlohmann::json pending = nlohmann::json::array();
   for (const auto& p : item.pending) pending.push_back({{"path", p.path}, {"value", p.value}, {"ts", p.ts_ms}});
   std::vector<storage::Value> params(4);
@@ -103,7 +103,7 @@ Status EdgeTwinCache::persist(const Item& item) {
   params[1] = twin::to_json(item.doc).dump();
   params[2] = pending.dump();
   params[3] = item.published;
-  IOT_TRY(db_.execute("INSERT INTO edge_twins (id, json, pending, published) VALUES (?1, ?2, ?3, ?4) "
+  IOT_TRY(db.execute("INSERT INTO edge_twins (id, json, pending, published) VALUES (?1, ?2, ?3, ?4) "
                       "ON CONFLICT (id) DO UPDATE SET json = ?2, pending = ?3, published = ?4",
                       params));
   return ok();
@@ -134,18 +134,70 @@ void EdgeTwinCache::overlay_pending(Item& item) {
   }
 }
 
-Status EdgeTwinCache::on_server_doc(const twin::TwinDocument& doc) {
-  std::optional<std::pair<std::string, std::string>> out;
+Status EdgeTwinCache::publish_all(const Outbox& out) {
+  if (!callbacks_.publish) return ok();
+  Status first = ok();
+  for (const auto& [topic, payload] : out) {
+    if (auto st = callbacks_.publish(topic, payload); !st && first) first = st;
+  }
+  return first;
+}
+
+Status EdgeTwinCache::on_server_changes(std::span<const ServerChange> changes, int64_t cursor) {
+  Outbox out;
   {
     std::lock_guard lock(mu_);
-    Item& item = items_[doc.id];
-    item.doc = doc;
-    overlay_pending(item);
-    out = take_delta(item);
-    IOT_TRY(persist(item));
+    // Work on copies; memory changes only once the transaction has committed.
+    std::map<std::string, std::optional<Item>, std::less<>> next;
+    for (const auto& c : changes) {
+      if (!c.doc) {
+        next[c.id] = std::nullopt;
+        continue;
+      }
+      auto prev = next.find(c.id);
+      Item item;
+      if (prev != next.end() && prev->second) {
+        item = *prev->second;
+      } else if (auto it = items_.find(c.id); it != items_.end()) {
+        item = it->second;
+      }
+      item.doc = *c.doc;
+      overlay_pending(item);
+      if (auto d = take_delta(item)) out.push_back(std::move(*d));
+      next[c.id] = std::move(item);
+    }
+    IOT_TRY(db_.transaction([&](storage::Database& tx) -> Status {
+      for (const auto& [id, item] : next) {
+        if (item) {
+          IOT_TRY(persist(tx, *item));
+        } else {
+          std::vector<storage::Value> p(1);
+          p[0] = id;
+          IOT_TRY(tx.execute("DELETE FROM edge_twins WHERE id = ?1", p));
+        }
+      }
+      std::vector<storage::Value> p(1);
+      p[0] = cursor;
+      IOT_TRY(tx.execute("INSERT INTO edge_meta (key, value) VALUES ('cursor', ?1) "
+                         "ON CONFLICT (key) DO UPDATE SET value = ?1",
+                         p));
+      return ok();
+    }));
+    for (auto& [id, item] : next) {
+      if (item) {
+        items_[id] = std::move(*item);
+      } else if (auto it = items_.find(id); it != items_.end()) {
+        items_.erase(it);
+      }
+    }
+    cursor_ = cursor;
   }
-  if (out && callbacks_.publish) return callbacks_.publish(out->first, out->second);
-  return ok();
+  return publish_all(out);
+}
+
+Status EdgeTwinCache::on_server_doc(const twin::TwinDocument& doc) {
+  ServerChange c{doc.id, doc};
+  return on_server_changes({&c, 1}, cursor());
 }
 
 Status EdgeTwinCache::on_server_delete(std::string_view id) {
@@ -186,7 +238,7 @@ Result<twin::TwinDocument> EdgeTwinCache::patch_desired(std::string_view id, con
       next.pending.push_back({path, std::move(value), now / 1'000'000});
     }
     out = take_delta(next);
-    IOT_TRY(persist(next));
+    IOT_TRY(persist(db_, next));
     result = next.doc;
     it->second = std::move(next);
   }
@@ -194,20 +246,36 @@ Result<twin::TwinDocument> EdgeTwinCache::patch_desired(std::string_view id, con
   return result;
 }
 
-Status EdgeTwinCache::on_reported(std::string_view id, const nlohmann::json& reported, int64_t ts_ns) {
-  std::optional<std::pair<std::string, std::string>> out;
+Status EdgeTwinCache::on_reported_batch(std::span<const Reported> updates) {
+  Outbox out;
   {
     std::lock_guard lock(mu_);
-    auto it = items_.find(id);
-    if (it == items_.end()) return ok();  // the server creates it; the feed brings it here
-    Item next = it->second;
-    IOT_TRY(twin::apply_update(next.doc, {std::nullopt, unwrap_reported(reported), std::nullopt}, ts_ns));
-    out = take_delta(next);
-    IOT_TRY(persist(next));
-    it->second = std::move(next);
+    std::map<std::string, Item, std::less<>> next;
+    for (const auto& u : updates) {
+      auto it = next.find(u.id);
+      if (it == next.end()) {
+        auto cached = items_.find(u.id);
+        if (cached == items_.end()) continue;  // the server creates it; the feed brings it here
+        it = next.emplace(u.id, cached->second).first;
+      }
+      if (!twin::apply_update(it->second.doc, {std::nullopt, unwrap_reported(u.state), std::nullopt}, u.ts_ns)) continue;
+    }
+    if (next.empty()) return ok();
+    for (auto& [id, item] : next) {
+      if (auto d = take_delta(item)) out.push_back(std::move(*d));
+    }
+    IOT_TRY(db_.transaction([&](storage::Database& tx) -> Status {
+      for (const auto& [id, item] : next) IOT_TRY(persist(tx, item));
+      return ok();
+    }));
+    for (auto& [id, item] : next) items_[id] = std::move(item);
   }
-  if (out && callbacks_.publish) return callbacks_.publish(out->first, out->second);
-  return ok();
+  return publish_all(out);
+}
+
+Status EdgeTwinCache::on_reported(std::string_view id, const nlohmann::json& reported, int64_t ts_ns) {
+  Reported r{std::string(id), reported, ts_ns};
+  return on_reported_batch({&r, 1});
 }
 
 Result<twin::TwinDocument> EdgeTwinCache::get(std::string_view id) const {

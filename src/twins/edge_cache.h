@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,13 +56,26 @@ class EdgeTwinCache {
                                                      EdgeCallbacks callbacks);
   ~EdgeTwinCache();
 
-  // The server's view of a twin (from the feed).
-  Status on_server_doc(const twin::TwinDocument& doc);
+  // What the server's feed brought: a twin's document, or its deletion (no doc).
+  struct ServerChange {
+    std::string id;
+    std::optional<twin::TwinDocument> doc;
+  };
+  // Applies a page of the feed and moves the cursor, all in one transaction.
+  Status on_server_changes(std::span<const ServerChange> changes, int64_t cursor);
+  Status on_server_doc(const twin::TwinDocument& doc);  // one change, cursor unchanged
   Status on_server_delete(std::string_view id);
   // A desired change made at this agent ({…} under state.desired; null deletes).
   Result<twin::TwinDocument> patch_desired(std::string_view id, const nlohmann::json& desired,
                                            std::optional<int64_t> if_match);
-  // Reported state a device published through this agent.
+  // Reported state devices published through this agent: a batch (one ingest step) is applied and
+  // persisted in one transaction; twins not cached yet are skipped (the feed brings them).
+  struct Reported {
+    std::string id;
+    nlohmann::json state;
+    int64_t ts_ns = 0;
+  };
+  Status on_reported_batch(std::span<const Reported> updates);
   Status on_reported(std::string_view id, const nlohmann::json& reported, int64_t ts_ns);
 
   Result<twin::TwinDocument> get(std::string_view id) const;
@@ -84,7 +98,10 @@ class EdgeTwinCache {
     std::string published;  // the last delta state published ("" none)
   };
   EdgeTwinCache(storage::Database& db, const Clock& clock, EdgeCallbacks callbacks);
-  Status persist(const Item& item);
+  static Status persist(storage::Database& db, const Item& item);
+  // Persists `items` in one transaction, then publishes their deltas (outside the lock).
+  using Outbox = std::vector<std::pair<std::string, std::string>>;
+  Status publish_all(const Outbox& out);
   // The delta to publish for `item` now, updating item.published; nullopt when unchanged.
   std::optional<std::pair<std::string, std::string>> take_delta(Item& item);
   void overlay_pending(Item& item);

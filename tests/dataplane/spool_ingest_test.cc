@@ -120,8 +120,8 @@ TEST_F(SpoolIngestTest, AttachesEachTwinOnceToTheNodeAndReportsReportedState) {
   ASSERT_TRUE(ingest.step());  // before the node id is known: no attachment
   ingest.set_attach_node("edge-7");
   std::vector<std::string> seen;
-  ingest.set_reported_observer([&](const std::string& twin, const std::string& json, int64_t ts) {
-    seen.push_back(twin + " " + json + " " + std::to_string(ts == kNow));
+  ingest.set_reported_observer([&](std::span<const Event> reported) {
+    for (const auto& e : reported) seen.push_back(e.twin + " " + e.json + " " + std::to_string(e.ts_ns == kNow));
   });
   publish("iotwins/pump-1/telemetry", R"({"temp":2})");
   publish("iotwins/pump-2/reported", R"({"mode":"auto"})");
