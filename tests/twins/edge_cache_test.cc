@@ -125,6 +125,36 @@ TEST_F(EdgeCacheTest, OfflineChangesOnBothSidesReconcileFieldByField) {
   EXPECT_EQ(published_.back().second["state"], expected);
 }
 
+TEST_F(EdgeCacheTest, BatchesApplyManyTwinsAtOnceAndSurviveARestart) {
+  for (const char* id : {"a", "b", "c"}) put(id, {{"node", "edge-1"}});
+  ASSERT_TRUE(svc_->patch_state("b", desired({{"speed", 5}})));
+  // A page of the feed: three twins and the cursor after them, one transaction.
+  auto page = svc_->changes_after(0, 100, {.node = "edge-1"});
+  std::vector<EdgeTwinCache::ServerChange> changes;
+  for (auto& item : page.items) changes.push_back({item.id, item.doc});
+  ASSERT_TRUE(cache_->on_server_changes(changes, page.cursor));
+  EXPECT_EQ(cache_->list().size(), 3u);
+  EXPECT_EQ(cache_->cursor(), page.cursor);
+  ASSERT_EQ(published_.size(), 1u);  // only b has a delta
+  // An ingest step's reported messages: several twins, several messages of one twin, one unknown.
+  std::vector<EdgeTwinCache::Reported> batch = {{"a", {{"t", 1}}, clock_.now_ns()},
+                                                {"b", {{"speed", 5}}, clock_.now_ns()},
+                                                {"a", {{"t", 2}}, clock_.now_ns() + 1'000'000},
+                                                {"zz", {{"t", 9}}, clock_.now_ns()}};
+  ASSERT_TRUE(cache_->on_reported_batch(batch));
+  reopen_edge();
+  EXPECT_EQ(cache_->get("a")->reported, json({{"t", 2}}));
+  EXPECT_EQ(cache_->get("b")->delta, json::object());
+  EXPECT_FALSE(cache_->get("zz"));
+  EXPECT_EQ(cache_->cursor(), page.cursor);
+  // A deletion in a page removes the twin.
+  std::vector<EdgeTwinCache::ServerChange> gone = {{"c", std::nullopt}};
+  ASSERT_TRUE(cache_->on_server_changes(gone, page.cursor + 1));
+  reopen_edge();
+  EXPECT_FALSE(cache_->get("c"));
+  EXPECT_EQ(cache_->cursor(), page.cursor + 1);
+}
+
 TEST_F(EdgeCacheTest, LocalChangesAreCheckedAndUnknownTwinsRefused) {
   put("p1", {{"node", "edge-1"}});
   sync_from_server();
