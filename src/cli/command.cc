@@ -86,7 +86,7 @@ void print_help() {
   std::printf(
       "iotwins — digital twins of industrial assets across the IoT → Edge → Cloud continuum\n\n"
       "Usage: iotwins <command> [flags]\n\nCommands:\n");
-  for (const auto& c : kCommands) std::printf("  %-10s %s\n", c.name, c.summary);
+  for (const auto& c : kCommands) std::printf("  %-12s %s\n", c.name, c.summary);
   std::printf("\nRun 'iotwins <command> --help' for a command's flags. Every flag can also be set\n"
               "as an environment variable IOTWINS_<FLAG> or in a YAML file given by --config.\n");
 }
