@@ -124,6 +124,11 @@ void add_twin_routes(Router& router, const Services& s) {
     if (!kids) return problem(kids.error());
     return json_response(200, {{"items", *kids}});
   }, {.summary = "the ids of a twin's children"});
+  router.add(Method::GET, "/api/v1/twins/{id}/ancestors", [&svc](Request& req) {
+    auto up = svc.ancestors(req.param("id"));
+    if (!up) return problem(up.error());
+    return json_response(200, {{"items", *up}});
+  }, {.summary = "the ids of a twin's ancestors, nearest first"});
   router.add(Method::GET, "/api/v1/twins/{id}/tree", [&svc](Request& req) { return tree(svc, req, req.param("id")); },
              {.summary = "the tree below a twin (?depth=)"});
   router.add(Method::GET, "/api/v1/twins/{id}/aggregate", [&svc](Request& req) { return aggregate(svc, req); },

@@ -142,6 +142,8 @@ TEST_F(TwinsTest, ReportedFlowsUpAndDesiredReachesTheDeviceAsADeltaThatClears) {
   watch.stop();
   ASSERT_EQ(request(server.url(), api::Method::PUT, "/api/v1/twins/pump-1", R"({"model":"Pump","parent":"line-1"})")["_status"],
             200);
+  json up = request(server.url(), api::Method::GET, "/api/v1/twins/pump-1/ancestors");
+  EXPECT_EQ(up["items"], json::array({"line-1"})) << up.dump();
   auto tree = run_cli({"twins", "tree", "--server", server.url()});
   EXPECT_EQ(tree.code, 0) << tree.out;
   EXPECT_NE(tree.out.find("line-1  (edge)\n└─ pump-1  (Pump)"), std::string::npos) << tree.out;
