@@ -201,14 +201,8 @@ Status EdgeTwinCache::on_server_doc(const twin::TwinDocument& doc) {
 }
 
 Status EdgeTwinCache::on_server_delete(std::string_view id) {
-  std::lock_guard lock(mu_);
-  auto it = items_.find(id);
-  if (it == items_.end()) return ok();
-  std::vector<storage::Value> p(1);
-  p[0] = std::string(id);
-  IOT_TRY(db_.execute("DELETE FROM edge_twins WHERE id = ?1", p));
-  items_.erase(it);
-  return ok();
+  ServerChange c{std::string(id), std::nullopt};
+  return on_server_changes({&c, 1}, cursor());
 }
 
 Result<twin::TwinDocument> EdgeTwinCache::patch_desired(std::string_view id, const nlohmann::json& desired,

@@ -28,6 +28,25 @@ std::string read_text(const std::string& path) {
   return ss.str();
 }
 
+nlohmann::json http_json(const std::string& base, const std::string& method, const std::string& path,
+                         const std::string& body) {
+  auto c = api::HttpClient::create(base);
+  if (!c) return nullptr;
+  auto r = (*c)->request(api::parse_method(method), path, body);
+  if (!r) return nullptr;
+  nlohmann::json j = nlohmann::json::parse(r->body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) j = nlohmann::json::object();
+  j["_status"] = r->status;
+  return j;
+}
+
+nlohmann::json get_json(const std::string& base, const std::string& path) {
+  nlohmann::json j = http_json(base, "GET", path);
+  if (j.is_null() || j["_status"] != 200) return nullptr;
+  j.erase("_status");
+  return j;
+}
+
 std::string read_trimmed(const std::string& path) {
   std::string s = read_text(path);
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();

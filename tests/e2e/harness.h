@@ -61,6 +61,13 @@ class ServerDaemon {
   std::string url_;
 };
 
+// One request to `base` + `path`: the JSON answer ({} when it has none) with "_status" added, or
+// null when the server cannot be reached. For polling conditions without failing the test.
+nlohmann::json http_json(const std::string& base, const std::string& method, const std::string& path,
+                         const std::string& body = "");
+// GET → the JSON answer when it is 200, else null.
+nlohmann::json get_json(const std::string& base, const std::string& path);
+
 // Polls `condition` until it holds or `timeout` passes; false on timeout.
 bool eventually(const std::function<bool()>& condition,
                 std::chrono::milliseconds timeout = std::chrono::seconds(20));

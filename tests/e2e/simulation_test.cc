@@ -16,14 +16,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 namespace mq = dataplane::testing;
 
-json get_json(const std::string& base, const std::string& path) {
-  auto c = api::HttpClient::create(base);
-  if (!c) return nullptr;
-  auto r = (*c)->request(api::Method::GET, path);
-  if (!r || r->status != 200) return nullptr;
-  return json::parse(r->body, nullptr, false);
-}
-
 // The newest sample of a series on the server (null if none).
 json last_value(const std::string& server, const std::string& twin, const std::string& property) {
   json j = get_json(server, "/api/v1/series/last?twin=" + twin + "&property=" + property);

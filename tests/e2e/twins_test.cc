@@ -40,16 +40,6 @@ class TwinsTest : public ::testing::Test {
   }
   std::string agent_url() const { return read_trimmed(agent_dir_ + "/agent.url"); }
 
-  static json request(const std::string& base, api::Method m, const std::string& path, const std::string& body = "") {
-    auto c = api::HttpClient::create(base);
-    if (!c) return nullptr;
-    auto r = (*c)->request(m, path, body);
-    if (!r) return nullptr;
-    json j = json::parse(r->body, nullptr, false);
-    if (j.is_discarded()) j = json::object();
-    j["_status"] = r->status;
-    return j;
-  }
   // Deltas the device received, parsed.
   static std::vector<json> deltas(const mq::Counter& device) {
     std::vector<json> out;
@@ -78,7 +68,7 @@ TEST_F(TwinsTest, ReportedFlowsUpAndDesiredReachesTheDeviceAsADeltaThatClears) {
   }
   auto put_model = run_cli({"twins", "models", "put", model, "--server", server.url()});
   ASSERT_EQ(put_model.code, 0) << put_model.out;
-  json put = request(server.url(), api::Method::PUT, "/api/v1/twins/pump-1", R"({"model":"Pump"})");
+  json put = http_json(server.url(), "PUT", "/api/v1/twins/pump-1", R"({"model":"Pump"})");
   ASSERT_EQ(put["_status"], 201) << put.dump();
 
   mq::Counter device(mqtt_port_, "iotwins/pump-1/desired/delta", true);
@@ -99,7 +89,7 @@ TEST_F(TwinsTest, ReportedFlowsUpAndDesiredReachesTheDeviceAsADeltaThatClears) {
   EXPECT_EQ(twin["state"]["reported"]["firmware"]["version"], "1.2");
   // The agent caches it (its own endpoint answers the same document shape).
   ASSERT_TRUE(eventually([&] {
-    json cached = request(agent_url(), api::Method::GET, "/api/v1/twins/pump-1");
+    json cached = http_json(agent_url(), "GET", "/api/v1/twins/pump-1");
     return cached["_status"] == 200 && cached["state"]["reported"].value("mode", "") == "auto";
   })) << agent_->log();
 
@@ -121,7 +111,7 @@ TEST_F(TwinsTest, ReportedFlowsUpAndDesiredReachesTheDeviceAsADeltaThatClears) {
   ASSERT_TRUE(pub.publish("iotwins/pump-1/reported", R"({"speed": 1200})", 2));
   ASSERT_TRUE(eventually([&] { return server.get("/api/v1/twins/pump-1")["state"]["delta"].empty(); }, 30s));
   ASSERT_TRUE(eventually([&] {
-    return request(agent_url(), api::Method::GET, "/api/v1/twins/pump-1")["state"]["delta"].empty();
+    return http_json(agent_url(), "GET", "/api/v1/twins/pump-1")["state"]["delta"].empty();
   }));
 
   // History of a reported property and of telemetry, through the time-series store.
@@ -137,12 +127,12 @@ TEST_F(TwinsTest, ReportedFlowsUpAndDesiredReachesTheDeviceAsADeltaThatClears) {
   watch.start();
   ASSERT_TRUE(eventually([&] { return watch.log().find("\"id\":\"pump-1\"") != std::string::npos; })) << watch.log();
   size_t seen = watch.log().size();
-  ASSERT_EQ(request(server.url(), api::Method::PUT, "/api/v1/twins/line-1", R"({"level":"edge"})")["_status"], 201);
+  ASSERT_EQ(http_json(server.url(), "PUT", "/api/v1/twins/line-1", R"({"level":"edge"})")["_status"], 201);
   ASSERT_TRUE(eventually([&] { return watch.log().find("\"id\":\"line-1\"", seen) != std::string::npos; })) << watch.log();
   watch.stop();
-  ASSERT_EQ(request(server.url(), api::Method::PUT, "/api/v1/twins/pump-1", R"({"model":"Pump","parent":"line-1"})")["_status"],
+  ASSERT_EQ(http_json(server.url(), "PUT", "/api/v1/twins/pump-1", R"({"model":"Pump","parent":"line-1"})")["_status"],
             200);
-  json up = request(server.url(), api::Method::GET, "/api/v1/twins/pump-1/ancestors");
+  json up = http_json(server.url(), "GET", "/api/v1/twins/pump-1/ancestors");
   EXPECT_EQ(up["items"], json::array({"line-1"})) << up.dump();
   auto tree = run_cli({"twins", "tree", "--server", server.url()});
   EXPECT_EQ(tree.code, 0) << tree.out;
@@ -172,12 +162,12 @@ TEST_F(TwinsTest, APartitionKeepsTheEdgeWorkingAndReconcilesWithoutLoss) {
   ASSERT_TRUE(pub.connected());
   ASSERT_TRUE(pub.publish("iotwins/valve-1/reported", R"({"position": 10})", 0));
   ASSERT_TRUE(eventually([&] {
-    return request(agent_url(), api::Method::GET, "/api/v1/twins/valve-1")["_status"] == 200;
+    return http_json(agent_url(), "GET", "/api/v1/twins/valve-1")["_status"] == 200;
   }, 30s)) << agent_->log();
 
   link.cut();
   // Offline at the edge: reads work, a local desired change reaches the device at once.
-  json local = request(agent_url(), api::Method::PATCH, "/api/v1/twins/valve-1/state",
+  json local = http_json(agent_url(), "PATCH", "/api/v1/twins/valve-1/state",
                        R"({"state":{"desired":{"mode":"manual","position":20}}})");
   ASSERT_EQ(local["_status"], 200) << local.dump();
   ASSERT_TRUE(eventually([&] { return count_with(deltas(device), "mode", "manual") == 1; })) << agent_->log();
@@ -185,7 +175,7 @@ TEST_F(TwinsTest, APartitionKeepsTheEdgeWorkingAndReconcilesWithoutLoss) {
   ASSERT_TRUE(pub.publish("iotwins/valve-1/reported", R"({"mode": "manual"})", 1));
   ASSERT_TRUE(pub.wait_all_acked(30s));
   std::this_thread::yield();
-  json cloud = request(server.url(), api::Method::PATCH, "/api/v1/twins/valve-1/state",
+  json cloud = http_json(server.url(), "PATCH", "/api/v1/twins/valve-1/state",
                        R"({"state":{"desired":{"position":35,"limit":80}}})");
   ASSERT_EQ(cloud["_status"], 200) << cloud.dump();
   // The CLI against the agent while cut off.
@@ -198,14 +188,14 @@ TEST_F(TwinsTest, APartitionKeepsTheEdgeWorkingAndReconcilesWithoutLoss) {
   json srv, edge;
   ASSERT_TRUE(eventually([&] {
     srv = server.get("/api/v1/twins/valve-1");
-    edge = request(agent_url(), api::Method::GET, "/api/v1/twins/valve-1");
+    edge = http_json(agent_url(), "GET", "/api/v1/twins/valve-1");
     return srv["state"]["desired"] == expected && edge["state"]["desired"] == expected;
   }, 60s)) << srv.dump() << "\n" << edge.dump() << "\n" << agent_->log();
   EXPECT_EQ(srv["state"]["reported"]["mode"], "manual");  // reported during the cut, not lost
   // The cloud's change reached the device once; a later change proves no duplicate is still queued
   // (MQTT keeps one publisher's order).
   ASSERT_TRUE(eventually([&] { return count_with(deltas(device), "position", 35) >= 1; }));
-  json again = request(server.url(), api::Method::PATCH, "/api/v1/twins/valve-1/state",
+  json again = http_json(server.url(), "PATCH", "/api/v1/twins/valve-1/state",
                        R"({"state":{"desired":{"limit":90}}})");
   ASSERT_EQ(again["_status"], 200);
   ASSERT_TRUE(eventually([&] { return count_with(deltas(device), "limit", 90) == 1; }));
@@ -227,7 +217,7 @@ TEST_F(TwinsTest, ADeviceWithItsOwnTopicsIsMappedByItsModel) {
                                          {"map", json::array({{{"pointer", "/temp"}, {"property", "temperature"},
                                                                {"scale", 0.1}},
                                                               {{"pointer", "/mode"}, {"property", "mode"}}})}}})}};
-  ASSERT_EQ(request(server.url(), api::Method::PUT, "/api/v1/twin-models/LegacyPump", model.dump())["_status"], 201);
+  ASSERT_EQ(http_json(server.url(), "PUT", "/api/v1/twin-models/LegacyPump", model.dump())["_status"], 201);
   start_agent(server.url());
   // The agent fetches the models and restarts its broker to spool the mapped topic.
   ASSERT_TRUE(eventually([&] { return read_text(agent_dir_ + "/twin-models.json").find("plant/") != std::string::npos; }))
@@ -239,7 +229,7 @@ TEST_F(TwinsTest, ADeviceWithItsOwnTopicsIsMappedByItsModel) {
   ASSERT_TRUE(pub.wait_all_acked(30s));
   json twin;
   ASSERT_TRUE(eventually([&] {
-    twin = request(server.url(), api::Method::GET, "/api/v1/twins/pump-9");
+    twin = http_json(server.url(), "GET", "/api/v1/twins/pump-9");
     return twin["_status"] == 200 && twin["state"]["reported"].value("temperature", 0.0) == 21.5 &&
            twin["state"]["reported"].value("mode", "") == "auto";
   }, 30s)) << twin.dump() << agent_->log();

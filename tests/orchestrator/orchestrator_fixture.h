@@ -74,12 +74,12 @@ class OrchestratorTest : public ::testing::Test {
   std::vector<std::string> start_everything(const std::string& id, int rounds = 10) {
     std::vector<std::string> order;
     for (int r = 0; r < rounds && get(id).progress == Progress::in_progress; ++r) {
-      std::vector<std::pair<std::string, std::string>> todo;
+      std::vector<std::pair<std::string, std::string>> starting_tasks;
       auto all = *orch_->instances(id);
       for (const auto& n : all) {
-        if (n.state == InstanceState::starting) todo.push_back({n.node_id, n.task_id});
+        if (n.state == InstanceState::starting) starting_tasks.push_back({n.node_id, n.task_id});
       }
-      for (const auto& [node, task] : todo) {
+      for (const auto& [node, task] : starting_tasks) {
         report(node, task, K::started);
         order.push_back(task);
       }
