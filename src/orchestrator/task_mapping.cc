@@ -1,5 +1,7 @@
 #include "orchestrator/task_mapping.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 
@@ -146,6 +148,30 @@ std::string task_id(const std::string& deployment, const std::string& node, int 
   return id.substr(0, 128);
 }
 
+// A builtin task's config gets the twin ids of its `twin` requirements as "twins" (the twins it
+// works on: a DataFilter's or Inference's devices, a Simulation's asset); external tasks get them
+// in IOTWINS_TWINS (comma-separated).
+void add_twins(const tosca::InstanceModel& model, const tosca::NodeInstance& node, runtime::TaskSpec& s) {
+  std::vector<std::string> twins;
+  for (const auto& r : node.requirements) {
+    const tosca::NodeInstance* t = model.find(r.target);
+    if (!t || !t->is_a("iotwins.nodes.Twin")) continue;
+    std::string id = str(t->properties.find("twin_id"));
+    if (!id.empty() && std::find(twins.begin(), twins.end(), id) == twins.end()) twins.push_back(id);
+  }
+  if (twins.empty()) return;
+  if (s.driver == "builtin") {
+    auto config = nlohmann::json::parse(s.config_json, nullptr, false);
+    if (!config.is_object() || config.contains("twins")) return;
+    config["twins"] = twins;
+    s.config_json = config.dump();
+  } else {
+    std::string joined;
+    for (const auto& t : twins) joined += (joined.empty() ? "" : ",") + t;
+    s.env.emplace("IOTWINS_TWINS", joined);
+  }
+}
+
 Result<std::optional<TaskTemplate>> task_template(const tosca::InstanceModel& model, const tosca::NodeInstance& node,
                                                   const std::string& deployment) {
   if (!node.is_a("iotwins.nodes.Task") && builtin_name(node).empty()) return std::optional<TaskTemplate>();
@@ -157,6 +183,7 @@ Result<std::optional<TaskTemplate>> task_template(const tosca::InstanceModel& mo
     for (const auto& [k, v] : env->as_map()) out.spec.env[k] = v.scalar_text();
   }
   set_restart(model, node, out.spec);
+  add_twins(model, node, out.spec);
   // Streams between nodes and the broker are reached over the network.
   out.spec.network = out.spec.driver == "oci";
   out.replicas = node.is_a("iotwins.nodes.Task") ? replicas_of(model, node) : 1;

@@ -85,7 +85,13 @@ Result<TaskHandle> BuiltinDriver::start(const TaskSpec& spec) {
   Running* raw = run.get();
   BuiltinContext ctx{.task_id = spec.id, .config_json = spec.config_json, .task_dir = dir,
                      .inputs = spec.inputs, .outputs = spec.outputs,
-                     .log = [raw](std::string_view line) { raw->write_log(line); }};
+                     .log = [raw](std::string_view line) { raw->write_log(line); },
+                     .streams = config_.streams,
+                     .node = config_.node,
+                     .set_attribute = [cb = config_.on_attribute, id = spec.id](const std::string& k,
+                                                                               const std::string& v) {
+                       if (cb) cb(id, k, v);
+                     }};
   auto task = registry_.create(spec.builtin, ctx);
   if (!task) return std::unexpected(std::move(task).error().context("task " + spec.id + ": builtin " + spec.builtin));
   run->task = std::move(*task);

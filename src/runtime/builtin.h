@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "runtime/driver.h"
+#include "runtime/streams.h"
 
 namespace iotwins::runtime {
 
@@ -21,8 +22,12 @@ struct BuiltinContext {
   std::string task_id;
   std::string config_json;  // a JSON object (validated as one)
   std::string task_dir;
-  std::vector<std::string> inputs, outputs;  // stream names
+  std::vector<std::string> inputs, outputs;  // stream addresses (runtime/streams.h)
   std::function<void(std::string_view line)> log;  // appended to the task's stdout log
+  StreamHub* streams = nullptr;  // never null under the agent; an InprocStreamHub in tests
+  NodeContext node;              // the server, the node's broker
+  // A live attribute of the task (`endpoint`, …) for the deployment's get_attribute outputs.
+  std::function<void(const std::string& name, const std::string& value)> set_attribute;
 };
 
 class BuiltinTask {

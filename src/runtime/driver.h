@@ -14,6 +14,7 @@
 
 #include "core/registry.h"
 #include "core/result.h"
+#include "runtime/streams.h"
 #include "runtime/task_spec.h"
 
 namespace iotwins::runtime {
@@ -72,6 +73,10 @@ struct DriverConfig {
   std::function<Result<std::string>(const std::string& sha256)> resolve_artifact;
   std::string path;       // PATH searched for bwrap, podman, prlimit; empty: $PATH
   uint64_t log_max_bytes = 10 << 20;  // per stream, before it is rotated to <name>.1
+  // Builtin tasks: their streams, their node, and where their attributes go (task id, name, value).
+  StreamHub* streams = nullptr;
+  NodeContext node;
+  std::function<void(const std::string& task_id, const std::string& name, const std::string& value)> on_attribute;
 };
 
 using DriverRegistry = FactoryRegistry<Driver, const DriverConfig&>;
