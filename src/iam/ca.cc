@@ -262,8 +262,15 @@ Result<IssuedCertificate> CertificateAuthority::issue_server(const std::vector<s
   return out;
 }
 
+// A client certificate's CN: a node id, optionally as its subject ("node:<id>", what the server's
+// nodes get, so the CN is the subject the API maps to a principal).
+static Status validate_client_cn(std::string_view cn) {
+  if (cn.starts_with("node:")) cn.remove_prefix(5);
+  return validate_name(cn, "node id");
+}
+
 Result<IssuedCertificate> CertificateAuthority::issue_client(const std::string& node_id) {
-  IOT_TRY(validate_name(node_id, "node id"));
+  IOT_TRY(validate_client_cn(node_id));
   EVP_PKEY* raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
   if (raw == nullptr) return make_error(Errc::internal, "generate key: " + openssl_error());
   auto key = own(raw);
@@ -274,7 +281,7 @@ Result<IssuedCertificate> CertificateAuthority::issue_client(const std::string& 
 }
 
 Result<IssuedCertificate> CertificateAuthority::sign_csr(std::string_view csr_pem, const std::string& node_id) {
-  IOT_TRY(validate_name(node_id, "node id"));
+  IOT_TRY(validate_client_cn(node_id));
   IOT_ASSIGN(auto csr, read_csr(csr_pem));
   EVP_PKEY* raw = X509_REQ_get_pubkey(csr.get());
   if (raw == nullptr) return make_error(Errc::invalid_argument, "CSR has no usable public key: " + openssl_error());

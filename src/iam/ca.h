@@ -56,7 +56,8 @@ class CertificateAuthority {
   // A client certificate for a node, with a new key (for nodes set up by the server itself).
   Result<IssuedCertificate> issue_client(const std::string& node_id);
   // A client certificate for a node from its CSR: the CSR's signature must verify and its key
-  // must be P-256 or RSA ≥ 2048; the subject is CN=node_id whatever the CSR asked for.
+  // must be P-256 or RSA ≥ 2048; the subject is CN=node_id whatever the CSR asked for. node_id
+  // may be given as a subject, "node:<id>" (what the server issues to nodes that joined).
   Result<IssuedCertificate> sign_csr(std::string_view csr_pem, const std::string& node_id);
 
   // Revokes a serial (hex, as CertInfo::serial); fine if already revoked.

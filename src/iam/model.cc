@@ -26,16 +26,17 @@ std::string_view to_string(SubjectKind kind) {
     case SubjectKind::user: return "user";
     case SubjectKind::group: return "group";
     case SubjectKind::service_account: return "service-account";
+    case SubjectKind::node: return "node";
   }
   return "unknown";
 }
 
 Result<SubjectKind> parse_subject_kind(std::string_view text) {
-  for (SubjectKind k : {SubjectKind::user, SubjectKind::group, SubjectKind::service_account}) {
+  for (SubjectKind k : {SubjectKind::user, SubjectKind::group, SubjectKind::service_account, SubjectKind::node}) {
     if (to_string(k) == text) return k;
   }
   return make_error(Errc::invalid_argument, "unknown subject kind \"" + std::string(text.substr(0, 64)) +
-                                                "\" (user, group, service-account)");
+                                                "\" (user, group, service-account, node)");
 }
 
 std::string Subject::to_string() const { return std::string(iam::to_string(kind)) + ":" + name; }

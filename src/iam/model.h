@@ -17,11 +17,12 @@ inline constexpr Role kAllRoles[] = {Role::admin, Role::operator_, Role::develop
 std::string_view to_string(Role role);
 Result<Role> parse_role(std::string_view text);
 
-enum class SubjectKind { user, group, service_account };
+enum class SubjectKind { user, group, service_account, node };
 std::string_view to_string(SubjectKind kind);
 Result<SubjectKind> parse_subject_kind(std::string_view text);
 
-// Who a binding or a credential names: "user:alice", "group:plant-a", "service-account:ci".
+// Who a binding or a credential names: "user:alice", "group:plant-a", "service-account:ci",
+// "node:edge-3f2a" (a machine that joined with a join token; the CN of its client certificate).
 struct Subject {
   SubjectKind kind = SubjectKind::user;
   std::string name;
@@ -94,7 +95,7 @@ struct Grant {
 
 // The identity a request acts as, with everything needed to authorize it.
 struct Principal {
-  Subject subject;  // a user or a service account (agents are service accounts)
+  Subject subject;  // a user, a service account or a node (an agent that joined)
   std::vector<std::string> groups;
   std::vector<Grant> grants;
 };

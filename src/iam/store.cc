@@ -176,6 +176,7 @@ Status IamStore::require_subject(const Subject& subject) const {
     case SubjectKind::user: table = "iam_users"; break;
     case SubjectKind::group: table = "iam_groups"; break;
     case SubjectKind::service_account: table = "iam_service_accounts"; break;
+    case SubjectKind::node: table = "iam_nodes"; break;
   }
   IOT_ASSIGN(auto rows, db_.query("SELECT 1 FROM " + std::string(table) + " WHERE name = ?1", {subject.name}));
   if (rows.empty()) return make_error(Errc::not_found, subject.to_string() + " does not exist");
@@ -264,6 +265,7 @@ Result<Principal> IamStore::principal_for(const Subject& subject) const {
   if (subject.kind == SubjectKind::group) {
     return make_error(Errc::invalid_argument, "a group cannot act: " + subject.to_string());
   }
+  if (subject.kind == SubjectKind::node) return node_principal(subject.name);
   std::string_view table = subject.kind == SubjectKind::user ? "iam_users" : "iam_service_accounts";
   IOT_ASSIGN(auto rows, db_.query("SELECT disabled FROM " + std::string(table) + " WHERE name = ?1", {subject.name}));
   if (rows.empty()) return make_error(Errc::unauthenticated, subject.to_string() + " does not exist");

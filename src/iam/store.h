@@ -48,6 +48,25 @@ struct RefreshGrant {
   std::string refresh_token;  // the next one; the presented one is now spent
 };
 
+// A machine that joined: its group (the join token's), the serials of the client certificates
+// issued to it (all revoked with it), and whether it was revoked.
+struct NodeIdentity {
+  std::string id;
+  std::string group;
+  int64_t joined_ns = 0;
+  int64_t revoked_ns = 0;  // 0: active
+  std::vector<std::string> certificate_serials;
+};
+
+// What a device proves to its agent's MQTT broker: MQTT username = twin id, password = a secret
+// made by the server ("iot_dev_<id>_<secret>"), of which only the SHA-256 (hex) is stored and
+// delivered to the agents.
+struct DeviceCredential {
+  std::string twin;
+  std::string secret_sha256;
+  int64_t created_ns = 0;
+};
+
 struct JoinTokenInfo {
   std::string id;
   std::string group;
@@ -124,6 +143,23 @@ class IamStore {
   // is refused.
   Result<JoinGrant> consume_join_token(const std::string& token, const std::string& node_id);
   Result<std::vector<JoinTokenInfo>> list_join_tokens() const;
+  Status delete_join_token(const std::string& id);  // not_found when there is none
+
+  // --- nodes (store_nodes.cc) ---
+  // Records a node that just consumed a join token; already_exists if the id is taken.
+  Result<NodeIdentity> add_node(const std::string& node_id, const std::string& group);
+  Result<NodeIdentity> get_node(const std::string& node_id) const;
+  Status add_node_certificate(const std::string& node_id, const std::string& serial);
+  // Marks the node revoked and revokes its API tokens; returns it (with the certificate serials
+  // the caller revokes at the CA). A revoked node has no principal any more.
+  Result<NodeIdentity> revoke_node(const std::string& node_id);
+
+  // --- device credentials (store_nodes.cc) ---
+  // A new secret for a twin's device, replacing the previous one; the secret is returned once.
+  Result<std::string> create_device_secret(const std::string& twin);
+  Status delete_device_credential(const std::string& twin);  // not_found when there is none
+  // The credentials of these twins (those that have one), ordered by twin.
+  Result<std::vector<DeviceCredential>> device_credentials(const std::vector<std::string>& twins) const;
 
  private:
   IamStore(storage::Database& db, const Clock& clock, StoreOptions options)
@@ -131,6 +167,7 @@ class IamStore {
   Status require_subject(const Subject& subject) const;
   Result<std::vector<Grant>> grants_for(const Subject& subject, const std::vector<std::string>& groups) const;
   Status delete_credentials(storage::Database& tx, const Subject& subject);
+  Result<Principal> node_principal(const std::string& node_id) const;
 
   storage::Database& db_;
   const Clock& clock_;

@@ -35,6 +35,14 @@ const std::vector<storage::Migration> kIamMigrations = {
      " id TEXT PRIMARY KEY, digest TEXT NOT NULL, group_name TEXT NOT NULL, created_by TEXT NOT NULL,"
      " created_ns INTEGER NOT NULL, expires_ns INTEGER NOT NULL, used_ns INTEGER NOT NULL DEFAULT 0,"
      " used_by TEXT NOT NULL DEFAULT '');"},
+    {2, "nodes that joined, their certificates, device credentials",
+     "CREATE TABLE iam_nodes ("
+     " name TEXT PRIMARY KEY, group_name TEXT NOT NULL, joined_ns INTEGER NOT NULL,"
+     " revoked_ns INTEGER NOT NULL DEFAULT 0);"
+     "CREATE TABLE iam_node_certificates ("
+     " node TEXT NOT NULL, serial TEXT NOT NULL, PRIMARY KEY (node, serial));"
+     "CREATE TABLE iam_device_credentials ("
+     " twin TEXT PRIMARY KEY, digest TEXT NOT NULL, created_ns INTEGER NOT NULL);"},
 };
 
 namespace {

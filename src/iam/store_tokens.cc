@@ -229,4 +229,10 @@ Result<std::vector<JoinTokenInfo>> IamStore::list_join_tokens() const {
   return out;
 }
 
+Status IamStore::delete_join_token(const std::string& id) {
+  IOT_ASSIGN(auto r, db_.execute("DELETE FROM iam_join_tokens WHERE id = ?1", {id}));
+  if (r.rows_changed == 0) return make_error(Errc::not_found, "no join token " + id);
+  return ok();
+}
+
 }  // namespace iotwins::iam

@@ -82,6 +82,23 @@ Result<std::string> certificate_pem(X509* cert) {
   return std::string(data, static_cast<size_t>(len));
 }
 
+Result<std::string> make_csr(EVP_PKEY* key, std::string_view common_name) {
+  X509ReqPtr req(X509_REQ_new());
+  if (!req) return make_error(Errc::internal, "CSR: " + openssl_error());
+  std::string cn(common_name);
+  if (X509_REQ_set_version(req.get(), 0) != 1 ||
+      X509_NAME_add_entry_by_txt(X509_REQ_get_subject_name(req.get()), "CN", MBSTRING_UTF8,
+                                 reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0) != 1 ||
+      X509_REQ_set_pubkey(req.get(), key) != 1 || X509_REQ_sign(req.get(), key, EVP_sha256()) <= 0) {
+    return make_error(Errc::internal, "CSR: " + openssl_error());
+  }
+  BioPtr bio(BIO_new(BIO_s_mem()), BIO_free);
+  if (PEM_write_bio_X509_REQ(bio.get(), req.get()) != 1) return make_error(Errc::internal, "write CSR: " + openssl_error());
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(len));
+}
+
 Result<CertInfo> describe_certificate(X509* cert) {
   CertInfo info;
   BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr);

@@ -29,6 +29,9 @@ Result<X509Ptr> read_certificate(std::string_view pem);
 Result<X509ReqPtr> read_csr(std::string_view pem);
 Result<X509CrlPtr> read_crl(std::string_view pem);
 Result<std::string> certificate_pem(X509* cert);
+// A PKCS#10 request for `key` (the agent's own; only the request leaves the machine), signed
+// with it, subject CN = common_name (the CA ignores it and names the node itself).
+Result<std::string> make_csr(EVP_PKEY* key, std::string_view common_name);
 
 struct CertInfo {
   std::string serial;       // lower-case hex, no leading zeros
