@@ -28,6 +28,13 @@ void MqttClient::on_message(mosquitto*, void* self, const mosquitto_message* msg
                       msg->qos, msg->retain);
 }
 
+std::string redact_url(std::string_view url) {
+  size_t scheme = url.find("://");
+  size_t at = url.rfind('@');
+  if (scheme == std::string_view::npos || at == std::string_view::npos || at < scheme) return std::string(url);
+  return std::string(url.substr(0, scheme + 3)) + "***@" + std::string(url.substr(at + 1));
+}
+
 Result<std::unique_ptr<MqttClient>> MqttClient::connect(const std::string& url, const std::string& client_id,
                                                         std::optional<Subscription> subscription,
                                                         const std::string& ca_file) {
@@ -36,20 +43,30 @@ Result<std::unique_ptr<MqttClient>> MqttClient::connect(const std::string& url, 
   bool tls = rest.starts_with("mqtts://");
   if (rest.starts_with("mqtt://")) rest = rest.substr(7);
   if (tls) rest = rest.substr(8);
+  // mqtt://user:password@host:port — the agent's internal credential on its own broker.
+  std::string username, password;
+  if (size_t at = rest.rfind('@'); at != std::string::npos) {
+    std::string userinfo = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    size_t sep = userinfo.find(':');
+    username = userinfo.substr(0, sep);
+    if (sep != std::string::npos) password = userinfo.substr(sep + 1);
+  }
   size_t colon = rest.rfind(':');
   if (colon == std::string::npos || rest.find('/') != std::string::npos) {
-    return make_error(Errc::invalid_argument, "MQTT URL '" + url + "' must be mqtt://host:port or mqtts://host:port");
+    return make_error(Errc::invalid_argument, "MQTT URL '" + redact_url(url) + "' must be mqtt://host:port or mqtts://host:port");
   }
   std::string host = rest.substr(0, colon);
   int port = std::atoi(rest.c_str() + colon + 1);
   if (port <= 0 || port > 65535) {
-    return make_error(Errc::invalid_argument, "MQTT URL '" + url + "' has a bad port");
+    return make_error(Errc::invalid_argument, "MQTT URL '" + redact_url(url) + "' has a bad port");
   }
   std::unique_ptr<MqttClient> c(new MqttClient());
   c->sub_ = std::move(subscription);
   c->mosq_ = mosquitto_new(client_id.c_str(), !c->sub_.has_value(), c.get());
   if (!c->mosq_) return make_error(Errc::internal, "mosquitto_new failed");
   mosquitto_reconnect_delay_set(c->mosq_, 1, 10, true);
+  if (!username.empty()) mosquitto_username_pw_set(c->mosq_, username.c_str(), password.c_str());
   mosquitto_connect_callback_set(c->mosq_, &MqttClient::on_connect);
   mosquitto_message_callback_set(c->mosq_, &MqttClient::on_message);
   if (tls && ca_file.empty()) {
@@ -68,7 +85,7 @@ Result<std::unique_ptr<MqttClient>> MqttClient::connect(const std::string& url, 
   }
   int rc = mosquitto_connect_async(c->mosq_, host.c_str(), port, 30);
   if (rc != MOSQ_ERR_SUCCESS) {
-    return make_error(Errc::unavailable, "MQTT connect to " + url + ": " + mosquitto_strerror(rc));
+    return make_error(Errc::unavailable, "MQTT connect to " + redact_url(url) + ": " + mosquitto_strerror(rc));
   }
   rc = mosquitto_loop_start(c->mosq_);
   if (rc != MOSQ_ERR_SUCCESS) {

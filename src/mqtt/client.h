@@ -17,9 +17,12 @@ struct mosquitto_message;
 
 namespace iotwins::mqtt {
 
+// The URL without its user:password (for logs and errors).
+std::string redact_url(std::string_view url);
+
 class MqttClient {
  public:
-  // url: mqtt://host:port. Connects in the background; publish() before the connection is up
+  // url: mqtt://host:port, or mqtt://user:password@host:port to log in. Connects in the background; publish() before the connection is up
   // queues QoS 1 messages in the library.
   // Messages arrive on the library's network thread, in order.
   using OnMessage = std::function<void(std::string_view topic, std::string_view payload, int qos, bool retain)>;
