@@ -1,10 +1,8 @@
 #include "tasks/inference.h"
 
 #include <algorithm>
-#include <condition_variable>
-#include <deque>
 #include <map>
-#include <mutex>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -59,12 +57,44 @@ Result<Loaded> load(api::HttpClient& server, const std::string& model, int64_t v
   return out;
 }
 
-struct Row {
-  int64_t ts_ms = 0;
-  std::map<std::string, double> values;
-};
+// The first of `used` not in `allowed` ("" when all are, or when `allowed` is empty).
+std::string not_among(const std::vector<std::string>& used, const std::vector<std::string>& allowed) {
+  if (allowed.empty()) return "";
+  for (const auto& u : used) {
+    if (std::find(allowed.begin(), allowed.end(), u) == allowed.end()) return u;
+  }
+  return "";
+}
 
 }  // namespace
+
+void TelemetryFeed::push(std::string_view twin, std::string_view json_object) {
+  auto j = json::parse(json_object, nullptr, false);
+  if (!j.is_object()) return;
+  TelemetryRow r;
+  r.ts_ms = j.contains("ts") && j["ts"].is_number() ? j["ts"].get<int64_t>() : 0;
+  for (auto& [k, v] : j.items()) {
+    if (v.is_number() && k != "ts") r.values[k] = v.get<double>();
+  }
+  std::lock_guard lock(mu_);
+  if (twin != watched_ || queue_.size() >= kMaxQueued) return;
+  queue_.push_back(std::move(r));
+  cv_.notify_one();
+}
+
+void TelemetryFeed::watch(const std::string& twin) {
+  std::lock_guard lock(mu_);
+  watched_ = twin;
+  queue_.clear();
+}
+
+std::deque<TelemetryRow> TelemetryFeed::take(std::chrono::milliseconds wait) {
+  std::deque<TelemetryRow> rows;
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, wait, [&] { return !queue_.empty(); });
+  rows.swap(queue_);
+  return rows;
+}
 
 Result<InferenceStats> run_inference(const InferenceOptions& o) {
   auto say = [&](const std::string& s) {
@@ -72,33 +102,30 @@ Result<InferenceStats> run_inference(const InferenceOptions& o) {
   };
   api::ClientOptions copts;
   copts.ca_file = o.ca_file;
+  copts.bearer_token = o.bearer_token;
   copts.request_timeout = std::chrono::seconds(10);
   IOT_ASSIGN(auto server, api::HttpClient::create(o.server_url, copts));
 
   // Telemetry of every twin arrives; rows of the model's twin are queued for the scoring loop.
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<Row> queue;
-  std::string watched;  // guarded by mu
-  mqtt::MqttClient::Subscription sub;
-  sub.filters = {"iotwins/+/telemetry"};
-  sub.on_message = [&](std::string_view topic, std::string_view payload, int, bool) {
-    constexpr std::string_view prefix = "iotwins/", suffix = "/telemetry";
-    if (!topic.starts_with(prefix) || !topic.ends_with(suffix)) return;
-    std::string twin(topic.substr(prefix.size(), topic.size() - prefix.size() - suffix.size()));
-    auto j = json::parse(payload, nullptr, false);
-    if (!j.is_object()) return;
-    Row r;
-    r.ts_ms = j.contains("ts") && j["ts"].is_number() ? j["ts"].get<int64_t>() : 0;
-    for (auto& [k, v] : j.items()) {
-      if (v.is_number() && k != "ts") r.values[k] = v.get<double>();
+  std::shared_ptr<TelemetryFeed> feed = o.feed ? o.feed : std::make_shared<TelemetryFeed>();
+  std::unique_ptr<mqtt::MqttClient> broker;
+  if (o.follow_broker || !o.broker_url.empty()) {
+    std::optional<mqtt::MqttClient::Subscription> sub;
+    if (o.follow_broker) {
+      sub.emplace();
+      sub->filters = {"iotwins/+/telemetry"};
+      sub->on_message = [feed](std::string_view topic, std::string_view payload, int, bool) {
+        constexpr std::string_view prefix = "iotwins/", suffix = "/telemetry";
+        if (!topic.starts_with(prefix) || !topic.ends_with(suffix)) return;
+        feed->push(topic.substr(prefix.size(), topic.size() - prefix.size() - suffix.size()), payload);
+      };
     }
-    std::lock_guard lock(mu);
-    if (twin != watched || queue.size() >= 100'000) return;
-    queue.push_back(std::move(r));
-    cv.notify_one();
+    IOT_ASSIGN(broker, mqtt::MqttClient::connect(o.broker_url, o.client_id.empty() ? "iotwins-inference-" + o.model : o.client_id,
+                                                   std::move(sub)));
+  }
+  auto publish = [&](const std::string& topic, const std::string& payload) {
+    if (broker) (void)broker->publish(topic, payload, 1);
   };
-  IOT_ASSIGN(auto broker, mqtt::MqttClient::connect(o.broker_url, "iotwins-inference-" + o.model, std::move(sub)));
 
   InferenceStats stats;
   std::optional<Loaded> model;
@@ -108,20 +135,35 @@ Result<InferenceStats> run_inference(const InferenceOptions& o) {
   bool in_anomaly = false;
   int normal_run = 0;
   std::map<std::string, double> latest;
+  bool said_waiting = false;
+  int64_t refused = 0;  // a version that failed to load is not tried again until another one is promoted
   while (!o.stop.stop_requested()) {
     auto now = std::chrono::steady_clock::now();
     if (now - last_poll >= o.poll) {
       last_poll = now;
-      auto v = promoted(*server, o.model);
+      auto v = o.version > 0 ? Result<int64_t>(o.version) : promoted(*server, o.model);
+      // No such model yet (a trainer has not registered one): wait for it.
+      if (!v && v.error().code() == Errc::not_found) v = 0;
+      if (v && *v == 0 && !model && !said_waiting) {
+        said_waiting = true;
+        say("waiting for a version of model " + o.model);
+      }
       if (!v) {
         say("registry: " + v.error().message() + " (retrying)");
       } else if (*v == 0 && model) {
         say(o.model + " has no promoted version any more: scoring stops");
         model.reset();
-      } else if (*v > 0 && (!model || model->version != *v)) {
+      } else if (*v > 0 && *v != refused && (!model || model->version != *v)) {
         auto loaded = load(*server, o.model, *v, o.twin);
-        if (!loaded) {
+        if (!loaded && o.version > 0 && loaded.error().code() == Errc::not_found) {
+          if (!said_waiting) say("waiting for version " + std::to_string(o.version) + " of model " + o.model);
+          said_waiting = true;
+        } else if (!loaded) {
           say(o.model + " v" + std::to_string(*v) + " not loaded: " + loaded.error().message());
+          refused = *v;
+        } else if (auto missing = not_among(loaded->properties, o.variables); !missing.empty()) {
+          say(o.model + " v" + std::to_string(*v) + " not loaded: it reads " + missing + ", not among the task's inputs");
+          refused = *v;
         } else {
           say(o.model + " version " + std::to_string(*v) + " live on " + loaded->twin + " (" +
               std::to_string(loaded->properties.size()) + " variables" +
@@ -131,18 +173,12 @@ Result<InferenceStats> run_inference(const InferenceOptions& o) {
           in_anomaly = false;
           normal_run = 0;
           latest.clear();
-          std::lock_guard lock(mu);
-          watched = model->twin;
-          queue.clear();
+          feed->watch(model->twin);
+          if (o.on_live) o.on_live(model->twin, model->version);
         }
       }
     }
-    std::deque<Row> rows;
-    {
-      std::unique_lock lock(mu);
-      cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return !queue.empty(); });
-      rows.swap(queue);
-    }
+    std::deque<TelemetryRow> rows = feed->take(std::chrono::milliseconds(200));
     if (!model) continue;
     for (auto& r : rows) {
       for (auto& [k, v] : r.values) latest[k] = v;
@@ -162,10 +198,12 @@ Result<InferenceStats> run_inference(const InferenceOptions& o) {
       auto d = model->detector->push(x);
       if (!d) continue;
       ++stats.rows;
-      double ratio = d->threshold > 0 ? d->score / d->threshold : 0;
+      const double limit = d->threshold * o.limit_scale;
+      const bool anomalous = d->score > limit;
+      double ratio = limit > 0 ? d->score / limit : 0;
       std::string tag = o.model + "@" + std::to_string(model->version);
       const std::string base = "iotwins/" + model->twin;
-      if (d->is_anomaly && !in_anomaly) {
+      if (anomalous && !in_anomaly) {
         in_anomaly = true;
         ++stats.anomalies;
         std::vector<std::pair<double, std::string>> parts;
@@ -175,24 +213,26 @@ Result<InferenceStats> run_inference(const InferenceOptions& o) {
         std::sort(parts.rbegin(), parts.rend());
         json contrib = json::array();
         for (const auto& [share, name] : parts) contrib.push_back({{"variable", name}, {"share", share}});
-        json ev = {{"score", d->score}, {"limit", d->threshold}, {"model", tag}, {"contributions", contrib}};
+        json ev = {{"score", d->score}, {"limit", limit}, {"model", tag}, {"contributions", contrib}};
         if (r.ts_ms) ev["ts"] = r.ts_ms;
-        (void)broker->publish(base + "/events/anomaly", ev.dump(), 1);
+        publish(base + "/events/anomaly", ev.dump());
+        if (o.on_event) o.on_event(model->twin, "anomaly", ev.dump());
         say("anomaly on " + model->twin + ": score " + std::to_string(ratio) + " x the limit, led by " + parts.front().second);
-      } else if (!d->is_anomaly && in_anomaly && ++normal_run >= o.clear_after) {
+      } else if (!anomalous && in_anomaly && ++normal_run >= o.clear_after) {
         in_anomaly = false;
         json ev = {{"model", tag}};
         if (r.ts_ms) ev["ts"] = r.ts_ms;
-        (void)broker->publish(base + "/events/anomaly_cleared", ev.dump(), 1);
+        publish(base + "/events/anomaly_cleared", ev.dump());
+        if (o.on_event) o.on_event(model->twin, "anomaly_cleared", ev.dump());
       }
-      if (d->is_anomaly) normal_run = 0;
+      if (anomalous) normal_run = 0;
       std::string health = in_anomaly ? "critical" : "ok";
       auto t = std::chrono::steady_clock::now();
       if (health != last_health || t - last_report >= o.report_every) {
         last_health = health;
         last_report = t;
         json rep = {{"health", health}, {"anomaly_score", ratio}, {"model", tag}};
-        (void)broker->publish(base + "/reported", rep.dump(), 1);
+        publish(base + "/reported", rep.dump());
       }
     }
   }

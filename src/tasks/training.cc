@@ -10,7 +10,6 @@
 #include "analytics/windowed.h"
 
 namespace iotwins::tasks {
-namespace {
 
 using nlohmann::json;
 
@@ -24,8 +23,6 @@ Result<analytics::Params> detector_params(const std::string& detector) {
   return make_error(Errc::invalid_argument, "unknown detector '" + detector + "' (presets: " + known +
                                                 "; or a JSON object of options)");
 }
-
-}  // namespace
 
 Result<TrainingResult> train(api::HttpClient& server, const TrainingSpec& spec,
                              const std::function<void(const std::string&)>& progress) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "analytics/params.h"
 #include "api/http_client.h"
 #include "core/result.h"
 
@@ -35,6 +36,9 @@ struct TrainingResult {
   double training_alarm_rate = 0;  // share of training rows above the limit (a false-alarm estimate)
   bool promoted = false;
 };
+
+// The detector's options of a TrainingSpec::detector (invalid_argument listing the presets).
+Result<analytics::Params> detector_params(const std::string& detector);
 
 // Progress lines go to `progress` (may be empty).
 Result<TrainingResult> train(api::HttpClient& server, const TrainingSpec& spec,
