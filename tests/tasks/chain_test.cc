@@ -138,7 +138,8 @@ TEST(ChainTasks, SimulationPostsItsRunAsAScenarioAndSummarisesIt) {
         << st.error().message();
   }
   TaskRunner sim(node_of(server));
-  ASSERT_TRUE(sim.start(kSimulation, {{"model", "hydraulic-press"}, {"horizon", "10 min"}, {"step", "1 s"}, {"twins", {"press-17"}}}));
+  auto started = sim.start(kSimulation, {{"model", "hydraulic-press"}, {"horizon", "10 m"}, {"step", "1 s"}, {"twins", {"press-17"}}});
+  ASSERT_TRUE(started) << started.error().to_string();
   std::optional<runtime::TaskExit> exit;
   ASSERT_TRUE(eventually([&] { return (exit = sim.poll()).has_value(); }, 60s)) << sim.log();
   EXPECT_TRUE(exit->success()) << exit->to_string() << sim.log();
