@@ -93,7 +93,6 @@ Result<std::unique_ptr<runtime::BuiltinTask>> make_inference(const runtime::Buil
   o.bearer_token = ctx.node.bearer_token;
   o.broker_url = ctx.node.broker_url;
   o.client_id = "iotwins-task-" + ctx.task_id;
-  if (o.server_url.empty()) return make_error(Errc::invalid_argument, std::string(kInference) + ": the node knows no server URL");
   return std::unique_ptr<runtime::BuiltinTask>(std::make_unique<InferenceTask>(ctx, std::move(o)));
 }
 

@@ -210,7 +210,6 @@ Result<std::unique_ptr<runtime::BuiltinTask>> make_simulation(const runtime::Bui
   if (c.model.starts_with("/") && !std::filesystem::exists(c.model)) {
     return std::unexpected(config.bad("model", "plant file " + c.model + " does not exist"));
   }
-  if (ctx.node.server_url.empty()) return make_error(Errc::invalid_argument, std::string(kSimulation) + ": the node knows no server URL");
   return std::unique_ptr<runtime::BuiltinTask>(std::make_unique<SimulationTask>(ctx, std::move(c)));
 }
 

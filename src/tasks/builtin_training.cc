@@ -163,7 +163,6 @@ Result<std::unique_ptr<runtime::BuiltinTask>> make_training(const runtime::Built
   IOT_ASSIGN(std::string dataset, config.text("dataset"));
   IOT_ASSIGN(auto twins, config.twins());
   c.twin = !dataset.empty() ? dataset : twins.empty() ? std::string() : twins.front();
-  if (ctx.node.server_url.empty()) return make_error(Errc::invalid_argument, std::string(kTraining) + ": the node knows no server URL");
   auto task = std::make_unique<TrainingTask>(ctx, std::move(c));
   if (epochs && ctx.log) ctx.log("epochs " + std::to_string(*epochs) + ": the detectors fit in closed form, so it changes nothing");
   return std::unique_ptr<runtime::BuiltinTask>(std::move(task));

@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "../dataplane/mqtt_harness.h"
 #include "../e2e/harness.h"
 #include "api/http_client.h"
 #include "dataplane/codec/batch_frame.h"
@@ -43,6 +44,8 @@ void ingest_history(const e2e::ServerDaemon& server, int n) {
     return !s.is_null() && s["items"].size() == 3 && s["items"][0]["count"].get<int64_t>() >= n;
   })) << "the ingested history never showed in /api/v1/series";
 }
+
+int e2e_free_port() { return dataplane::testing::free_port(); }
 
 runtime::NodeContext node_of(const e2e::ServerDaemon& server, const std::string& broker = "") {
   return {.node_id = "cloud-1", .server_url = server.url(), .bearer_token = server.token(), .broker_url = broker};
@@ -123,6 +126,24 @@ TEST(ChainTasks, InferenceBadConfigsNameTheField) {
   auto st = run.start(kTraining, {{"model", "m"}, {"detector", "neural-net"}});
   ASSERT_FALSE(st);
   EXPECT_NE(st.error().message().find("config.detector: unknown detector 'neural-net'"), std::string::npos) << st.error().message();
+}
+
+TEST(ChainTasks, TrainerWithoutATwinTakesTheFirstOneAnInputRecordNames) {
+  TaskRunner trainer({.server_url = "http://127.0.0.1:" + std::to_string(e2e_free_port())});
+  ASSERT_TRUE(trainer.start(kTraining, {{"model", "m"}, {"interval", "100 ms"}}, {"inproc:in"}));
+  ASSERT_TRUE(eventually([&] { return trainer.log_has("waiting for a twin"); })) << trainer.log();
+  ASSERT_TRUE(trainer.subscribed("in"));
+  trainer.hub.deliver("in", json{{"value", 1}}.dump());  // names no twin
+  trainer.hub.deliver("in", json{{"twin", "press-17"}, {"type", "anomaly"}}.dump());
+  trainer.hub.deliver("in", json{{"twin", "press-18"}}.dump());
+  ASSERT_TRUE(eventually([&] { return trainer.log_has("training for twin press-17, named by a record from inproc:in"); }))
+      << trainer.log();
+  // The server does not answer: the trainer says why and keeps waiting (it does not fail).
+  ASSERT_TRUE(eventually([&] { return trainer.log_has("waiting: "); })) << trainer.log();
+  EXPECT_FALSE(trainer.poll());
+  EXPECT_TRUE(trainer.stop().success());
+  EXPECT_TRUE(trainer.log_has("3 input records")) << trainer.log();
+  EXPECT_FALSE(trainer.log_has("press-18")) << trainer.log();
 }
 
 TEST(ChainTasks, SimulationPostsItsRunAsAScenarioAndSummarisesIt) {
