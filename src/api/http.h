@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "iam/model.h"
 
 namespace iotwins::api {
 
@@ -35,6 +36,12 @@ struct Request {
   std::string body;
   std::string remote;  // peer address "ip:port"
   std::string route;   // the pattern that matched, e.g. "/api/v1/nodes/{id}" (for metrics)
+  // Who is calling, set by the router's guard (api/auth.h) once the credentials are verified;
+  // empty on public routes and when the router has no guard (the agent's local API).
+  std::optional<iam::Principal> principal;
+  // The subject a verified TLS client certificate names ("node:n-abc"), set by the server;
+  // empty without a client certificate. Never taken from a header.
+  std::string peer_subject;
 
   const std::string* header(std::string_view name) const;
   const std::string* query_param(std::string_view name) const;

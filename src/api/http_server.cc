@@ -255,10 +255,15 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void upgrade(const Route& route) {
+    request_.route = route.pattern;
+    request_.path_params = shared_.router.match(Method::GET, request_.path).params;
+    if (auto denied = shared_.router.admit(request_, route)) {  // credentials before the handshake
+      keep_alive_ = false;
+      version_ = 11;
+      return write(std::move(*denied));
+    }
     auto ws = std::make_shared<detail::WsSession<Stream>>(std::move(stream_));
     Request request = std::move(request_);
-    request.route = route.pattern;
-    request.path_params = shared_.router.match(Method::GET, request.path).params;
     ws->accept(parser_->release(), std::move(request), route.websocket);
   }
 

@@ -1,6 +1,8 @@
 #include "api/router.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 
 #include "api/problem.h"
@@ -47,6 +49,12 @@ void Router::websocket(std::string pattern, WebSocketHandler handler, RouteOptio
 }
 
 void Router::insert(std::unique_ptr<Route> route) {
+  const RouteOptions& o = route->options;
+  if (!o.public_route && (!o.kind || !o.verb)) {
+    std::fprintf(stderr, "route %s %s declares no permission (RouteOptions kind+verb or public_route)\n",
+                 std::string(to_string(route->method)).c_str(), route->pattern.c_str());
+    std::abort();
+  }
   Node* node = &root_;
   for (std::string_view seg : split_path(route->pattern)) {
     if (seg.size() > 5 && seg.front() == '{' && seg.ends_with("...}")) {
@@ -125,12 +133,21 @@ Response Router::dispatch(Request& request) const {
     return problem(400, "websocket_required", "Bad Request",
                    request.path + " is a WebSocket endpoint: send an Upgrade request");
   }
+  if (auto denied = admit(request, *m.route)) return std::move(*denied);
+  Response response;
   try {
-    return m.route->handler(request);
+    response = m.route->handler(request);
   } catch (const std::exception& e) {
     log.error("handler for {} {} threw: {}", to_string(request.method), request.route, e.what());
-    return problem(500, "internal", "Internal Server Error", "the server met an unexpected error");
+    response = problem(500, "internal", "Internal Server Error", "the server met an unexpected error");
   }
+  if (guard_.after) guard_.after(request, *m.route, response);
+  return response;
+}
+
+std::optional<Response> Router::admit(Request& request, const Route& route) const {
+  if (!guard_.admit) return std::nullopt;
+  return guard_.admit(request, route);
 }
 
 }  // namespace iotwins::api

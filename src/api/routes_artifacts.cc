@@ -89,20 +89,24 @@ void add_artifact_routes(Router& router, const Services& s) {
   artifacts::ArtifactStore& store = *s.artifacts;
   router.add(Method::GET, "/api/v1/artifacts", [&store](Request& req) { return list(store, req); },
              {.summary = "stored artifacts {sha256, size}, ascending sha256 (?after=<sha256 cursor>, ?limit=1..1000; "
-                         "'next' is the cursor of the following page)"});
+                         "'next' is the cursor of the following page)",
+              .kind = iam::ResourceKind::artifacts, .verb = iam::Verb::read});
   router.add(Method::PUT, "/api/v1/artifacts", [&store](Request& req) { return put(store, req); },
              {.max_body = static_cast<size_t>(std::min<uint64_t>(store.options().max_bytes, SIZE_MAX)),
               .summary = "store the raw body (task executable, model file) → {sha256, size}; 201 new, 200 already "
                          "stored; optional header X-Artifact-Sha256 = the expected digest (400 digest_mismatch "
-                         "otherwise); 413 over the server's --max-artifact"});
+                         "otherwise); 413 over the server's --max-artifact",
+              .kind = iam::ResourceKind::artifacts, .verb = iam::Verb::write});
   router.add(Method::GET, "/api/v1/artifacts/{sha256}", [&store](Request& req) { return content(store, req); },
              {.summary = "an artifact's bytes, streamed (headers X-Artifact-Sha256, X-Artifact-Size); 400 for a name "
-                         "that is not 64 lowercase hex digits"});
+                         "that is not 64 lowercase hex digits",
+              .kind = iam::ResourceKind::artifacts, .verb = iam::Verb::read});
   router.add(Method::GET, "/api/v1/artifacts/{sha256}/meta", [&store](Request& req) {
     auto info = store.stat(req.param("sha256"));
     if (!info) return problem(info.error());
     return json_response(200, info_json(*info));
-  }, {.summary = "whether an artifact is stored, and its size: {sha256, size} or 404"});
+  }, {.summary = "whether an artifact is stored, and its size: {sha256, size} or 404",
+      .kind = iam::ResourceKind::artifacts, .verb = iam::Verb::read});
 }
 
 }  // namespace iotwins::api

@@ -115,7 +115,8 @@ void add_node_watch_routes(Router& router, const Services& s) {
         watches.add(req.param("id"), *after, std::move(conn));
       },
       {.summary = "the node's desired task set {node, revision, tasks}: WebSocket pushes each new revision "
-                  "(?revision=N: only newer ones); a plain GET answers the current set"},
+                  "(?revision=N: only newer ones); a plain GET answers the current set",
+       .kind = iam::ResourceKind::deployments, .verb = iam::Verb::read},
       [&orch, &nodes](Request& req) {
         auto after = resume_revision(req);
         if (!after) return problem(after.error());
@@ -149,7 +150,8 @@ void add_deployment_routes(Router& router, const Services& s) {
     return r;
   }, {.max_body = 8 * 1024 * 1024,
       .summary = "deploy a TOSCA template: JSON {template, inputs} or the raw YAML with ?input.NAME=VALUE; "
-                 "invalid → 400 with every diagnostic, unplaceable → 201 CREATE_FAILED with the reasons"});
+                 "invalid → 400 with every diagnostic, unplaceable → 201 CREATE_FAILED with the reasons",
+      .kind = iam::ResourceKind::deployments, .verb = iam::Verb::write});
 
   router.add(Method::GET, "/api/v1/deployments", [&orch](Request& req) {
     if (auto st = only_params(req, {}); !st) return problem(st.error());
@@ -158,13 +160,15 @@ void add_deployment_routes(Router& router, const Services& s) {
     json items = json::array();
     for (const auto& d : *list) items.push_back(json::parse(orchestrator::deployment_json({.deployment = &d})));
     return json_response(200, {{"items", items}, {"count", items.size()}});
-  }, {.summary = "every deployment with its status and revision"});
+  }, {.summary = "every deployment with its status and revision",
+      .kind = iam::ResourceKind::deployments, .verb = iam::Verb::read});
 
   router.add(Method::GET, "/api/v1/deployments/{id}", [&orch](Request& req) {
     auto d = orch.get(req.param("id"));
     if (!d) return problem(d.error());
     return deployment_response(orch, 200, *d);
-  }, {.summary = "one deployment: status, reason, node instances (node, state), outputs; ETag = revision"});
+  }, {.summary = "one deployment: status, reason, node instances (node, state), outputs; ETag = revision",
+      .kind = iam::ResourceKind::deployments, .verb = iam::Verb::read});
 
   router.add(Method::PUT, "/api/v1/deployments/{id}", [&orch](Request& req) {
     auto rev = if_match_revision(req);
@@ -176,7 +180,8 @@ void add_deployment_routes(Router& router, const Services& s) {
     return deployment_response(orch, 200, *d);
   }, {.max_body = 8 * 1024 * 1024,
       .summary = "update a deployment (same bodies as POST); only changed instances get new specs; "
-                 "If-Match: its revision, 409 when stale"});
+                 "If-Match: its revision, 409 when stale",
+      .kind = iam::ResourceKind::deployments, .verb = iam::Verb::write});
 
   router.add(Method::DELETE, "/api/v1/deployments/{id}", [&orch](Request& req) {
     auto rev = if_match_revision(req);
@@ -194,7 +199,8 @@ void add_deployment_routes(Router& router, const Services& s) {
     if (!d) return problem(d.error());
     return deployment_response(orch, 202, *d);
   }, {.summary = "undeploy: every task leaves its node's desired set (DELETE_IN_PROGRESS until the agents "
-                 "stopped them); If-Match: its revision, 409 when stale"});
+                 "stopped them); If-Match: its revision, 409 when stale",
+      .kind = iam::ResourceKind::deployments, .verb = iam::Verb::delete_});
 
   router.add(Method::GET, "/api/v1/deployments/{id}/events", [&orch](Request& req) {
     if (auto st = only_params(req, {"after", "limit"}); !st) return problem(st.error());
@@ -207,7 +213,8 @@ void add_deployment_routes(Router& router, const Services& s) {
     Response r;
     r.body = orchestrator::events_json(*events);
     return r;
-  }, {.summary = "the deployment's event log (?after=SEQ&limit=1..1000): status changes, placements, task events"});
+  }, {.summary = "the deployment's event log (?after=SEQ&limit=1..1000): status changes, placements, task events",
+      .kind = iam::ResourceKind::deployments, .verb = iam::Verb::read});
 
   if (s.node_watches && s.nodes) add_node_watch_routes(router, s);
 }

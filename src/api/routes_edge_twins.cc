@@ -25,12 +25,13 @@ void add_edge_twin_routes(Router& router, const Services& s) {
       if (!query || query->matches(d)) items.push_back(twin::to_json(d));
     }
     return json_response(200, {{"items", std::move(items)}, {"cached", true}, {"pending", cache.pending()}});
-  }, {.summary = "the twins cached on this agent (?filter=)"});
+  }, {.summary = "the twins cached on this agent (?filter=)",
+      .kind = iam::ResourceKind::twins, .verb = iam::Verb::read});
   router.add(Method::GET, "/api/v1/twins/{id}", [&cache](Request& req) {
     auto doc = cache.get(req.param("id"));
     if (!doc) return problem(doc.error());
     return twin_response(200, *doc, "");
-  }, {.summary = "one cached twin"});
+  }, {.summary = "one cached twin", .kind = iam::ResourceKind::twins, .verb = iam::Verb::read});
   router.add(Method::PATCH, "/api/v1/twins/{id}/state", [&cache](Request& req) {
     auto body = twin_json_body(req);
     if (!body) return problem(body.error());
@@ -49,7 +50,8 @@ void add_edge_twin_routes(Router& router, const Services& s) {
     auto doc = cache.patch_desired(req.param("id"), *update->desired, version);
     if (!doc) return problem(doc.error());
     return twin_response(200, *doc, "");
-  }, {.summary = "set desired state on this agent (delivered to the device now, to the cloud when reachable)"});
+  }, {.summary = "set desired state on this agent (delivered to the device now, to the cloud when reachable)",
+      .kind = iam::ResourceKind::twins, .verb = iam::Verb::write});
 }
 
 }  // namespace iotwins::api

@@ -54,7 +54,8 @@ void add_event_routes(Router& router, const Services& s) {
     nlohmann::json body = {{"items", items}, {"count", items.size()}};
     if (!evs->empty() && evs->size() == q->limit) body["next"] = evs->back().id;
     return json_response(200, body);
-  }, {.summary = "events, oldest first (?twin=, ?type=, ?from=, ?to=, ?after=<id cursor>, ?limit=)"});
+  }, {.summary = "events, oldest first (?twin=, ?type=, ?from=, ?to=, ?after=<id cursor>, ?limit=)",
+      .kind = iam::ResourceKind::events, .verb = iam::Verb::read});
 }
 
 }  // namespace iotwins::api

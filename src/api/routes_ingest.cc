@@ -34,7 +34,8 @@ void add_ingest_routes(Router& router, const Services& s) {
                                {"duplicates", res->duplicates}});
   }, {.max_body = 16u << 20,
       .summary = "apply a batch frame (agents): body = a zstd batch frame of one (source node, "
-                 "stream, first seq) run; answers the highest seq now durable for (source, stream)"});
+                 "stream, first seq) run; answers the highest seq now durable for (source, stream)",
+      .kind = iam::ResourceKind::series, .verb = iam::Verb::write, .audit_answers = false});
 }
 
 }  // namespace iotwins::api

@@ -179,7 +179,8 @@ void add_read_routes(Router& router, registry::ModelRegistry& reg) {
     if (!models->empty() && models->size() == static_cast<size_t>(*limit)) body["next"] = models->back().name;
     return json_response(200, body);
   }, {.summary = "models by name: latest and promoted version, revision (?after=<name cursor>, ?limit=1..1000); "
-                 "'revision' is the registry's, for GET /api/v1/models/changes"});
+                 "'revision' is the registry's, for GET /api/v1/models/changes",
+      .kind = iam::ResourceKind::models, .verb = iam::Verb::read});
 
   router.add(Method::GET, "/api/v1/models/changes", [&reg](Request& req) {
     if (auto st = only_params(req, {"after", "limit"}); !st) return problem(st.error());
@@ -194,7 +195,8 @@ void add_read_routes(Router& router, registry::ModelRegistry& reg) {
     return json_response(200, {{"revision", ch->revision}, {"items", items}, {"count", items.size()}});
   }, {.summary = "models changed after registry revision ?after= (edge agents poll this to pick up promotions "
                  "and rollbacks), ascending revision; pass the answer's last item revision (or 'revision' when "
-                 "empty) as the next ?after. A model named 'changes' is reached through its /versions routes"});
+                 "empty) as the next ?after. A model named 'changes' is reached through its /versions routes",
+      .kind = iam::ResourceKind::models, .verb = iam::Verb::read});
 
   router.add(Method::GET, "/api/v1/models/{name}", [&reg](Request& req) {
     auto m = reg.get_model(req.param("name"));
@@ -204,7 +206,8 @@ void add_read_routes(Router& router, registry::ModelRegistry& reg) {
     json body = summary_json(*m);
     body["promoted"] = *promoted ? version_json(**promoted) : json(nullptr);
     return with_etag(json_response(200, body), m->revision);
-  }, {.summary = "one model with its promoted version; ETag = the model's revision (If-Match of promote/rollback)"});
+  }, {.summary = "one model with its promoted version; ETag = the model's revision (If-Match of promote/rollback)",
+      .kind = iam::ResourceKind::models, .verb = iam::Verb::read});
 
   router.add(Method::GET, "/api/v1/models/{name}/versions", [&reg](Request& req) {
     if (auto st = only_params(req, {"after", "limit"}); !st) return problem(st.error());
@@ -220,7 +223,8 @@ void add_read_routes(Router& router, registry::ModelRegistry& reg) {
     if (!vs->empty() && vs->size() == static_cast<size_t>(*limit)) body["next"] = vs->back().version;
     return json_response(200, body);
   }, {.summary = "a model's versions, ascending: kind, sha256 (GET /api/v1/artifacts/{sha256} for the bytes), "
-                 "stage, metrics, lineage (?after=<version cursor>, ?limit=1..1000)"});
+                 "stage, metrics, lineage (?after=<version cursor>, ?limit=1..1000)",
+      .kind = iam::ResourceKind::models, .verb = iam::Verb::read});
 
   router.add(Method::GET, "/api/v1/models/{name}/versions/{v}", [&reg](Request& req) {
     auto v = version_param(req);
@@ -228,7 +232,7 @@ void add_read_routes(Router& router, registry::ModelRegistry& reg) {
     auto mv = reg.get_version(req.param("name"), *v);
     if (!mv) return problem(mv.error());
     return json_response(200, version_json(*mv));
-  }, {.summary = "one version of a model"});
+  }, {.summary = "one version of a model", .kind = iam::ResourceKind::models, .verb = iam::Verb::read});
 
   router.add(Method::GET, "/api/v1/models/{name}/history", [&reg](Request& req) {
     if (auto st = only_params(req, {"limit"}); !st) return problem(st.error());
@@ -239,7 +243,8 @@ void add_read_routes(Router& router, registry::ModelRegistry& reg) {
     json items = json::array();
     for (const auto& r : *h) items.push_back(record_json(r));
     return json_response(200, {{"items", items}, {"count", items.size()}});
-  }, {.summary = "a model's promotions and rollbacks, newest first (?limit=1..1000)"});
+  }, {.summary = "a model's promotions and rollbacks, newest first (?limit=1..1000)",
+      .kind = iam::ResourceKind::models, .verb = iam::Verb::read});
 }
 
 }  // namespace
@@ -269,7 +274,8 @@ void add_model_routes(Router& router, const Services& s) {
       .summary = "register the next version of a model (created at version 1) as a candidate. Body: {\"artifact\": "
                  "sha256 of the model bytes, uploaded first with PUT /api/v1/artifacts, \"kind\"?, \"metrics\"?: "
                  "{name: number}, \"lineage\"?: {series: [..], data_from, data_to, parameters: {name: text}, "
-                 "created_by (default: the mTLS client's CN, else 'api')}}; the bytes must be a detector analytics can load"});
+                 "created_by (default: the mTLS client's CN, else 'api')}}; the bytes must be a detector analytics can load",
+      .kind = iam::ResourceKind::models, .verb = iam::Verb::write});
 
   router.add(Method::POST, "/api/v1/models/{name}/versions/{v}/promote", [&reg](Request& req) {
     auto v = version_param(req);
@@ -279,7 +285,8 @@ void add_model_routes(Router& router, const Services& s) {
     return changed(reg, reg.promote(req.param("name"), *v, *c));
   }, {.max_body = 4096,
       .summary = "make a version the promoted one (rolled out to every Inference task using the model); body "
-                 "{\"by\"}? ; If-Match: the model's revision, 409 when stale"});
+                 "{\"by\"}? ; If-Match: the model's revision, 409 when stale",
+      .kind = iam::ResourceKind::models, .verb = iam::Verb::write});
 
   router.add(Method::POST, "/api/v1/models/{name}/rollback", [&reg](Request& req) {
     auto c = change_options(req);
@@ -287,7 +294,8 @@ void add_model_routes(Router& router, const Services& s) {
     return changed(reg, reg.rollback(req.param("name"), *c));
   }, {.max_body = 4096,
       .summary = "promote again the version promoted before the current one (412 when there is none); body "
-                 "{\"by\"}? ; If-Match: the model's revision, 409 when stale"});
+                 "{\"by\"}? ; If-Match: the model's revision, 409 when stale",
+      .kind = iam::ResourceKind::models, .verb = iam::Verb::write});
 }
 
 }  // namespace iotwins::api

@@ -48,7 +48,8 @@ void add_node_routes(Router& router, const Services& s) {
     Response r = json_response(201, node_view(*node, clock, ingest));
     r.headers["Location"] = "/api/v1/nodes/" + node->id;
     return r;
-  }, {.max_body = 64 * 1024, .summary = "register a node (agents)"});
+  }, {.max_body = 64 * 1024, .summary = "register a node (agents)",
+      .kind = iam::ResourceKind::nodes, .verb = iam::Verb::write});
 
   router.add(Method::GET, "/api/v1/nodes", [&nodes, &clock, ingest](Request& req) {
     const std::string* level = req.query_param("level");
@@ -68,13 +69,14 @@ void add_node_routes(Router& router, const Services& s) {
       items.push_back(node_view(n, clock, ingest));
     }
     return json_response(200, {{"items", items}, {"count", items.size()}});
-  }, {.summary = "list nodes (?level=, ?state=)"});
+  }, {.summary = "list nodes (?level=, ?state=)", .kind = iam::ResourceKind::nodes, .verb = iam::Verb::read});
 
   router.add(Method::GET, "/api/v1/nodes/{id}", [&nodes, &clock, ingest](Request& req) {
     auto node = nodes.get(req.param("id"));
     if (!node) return problem(node.error());
     return json_response(200, node_view(*node, clock, ingest));
-  }, {.summary = "one node with its facts and latest KPIs"});
+  }, {.summary = "one node with its facts and latest KPIs",
+      .kind = iam::ResourceKind::nodes, .verb = iam::Verb::read});
 
   router.add(Method::PUT, "/api/v1/nodes/{id}/heartbeat", [&nodes, &clock, ingest](Request& req) {
     auto body = parse_json_body(req);
@@ -84,7 +86,9 @@ void add_node_routes(Router& router, const Services& s) {
     auto node = nodes.heartbeat(req.param("id"), *hb);
     if (!node) return problem(node.error());
     return json_response(200, node_view(*node, clock, ingest));
-  }, {.max_body = 64 * 1024, .summary = "record a heartbeat with KPIs (agents)"});
+  }, {.max_body = 64 * 1024, .summary = "record a heartbeat with KPIs (agents)",
+      .kind = iam::ResourceKind::nodes, .verb = iam::Verb::write,
+      .audit_answers = false});
 
   orchestrator::Orchestrator* orch = s.orchestrator;
   router.add(Method::POST, "/api/v1/nodes/{id}/drain", [&nodes, &clock, ingest, orch](Request& req) {
@@ -97,11 +101,12 @@ void add_node_routes(Router& router, const Services& s) {
       if (auto st = orch->reconcile(); !st) return problem(st.error());
     }
     return json_response(200, node_view(*node, clock, ingest));
-  }, {.summary = "stop placing tasks on a node and move its deployed tasks elsewhere (?enable=false undoes it)"});
+  }, {.summary = "stop placing tasks on a node and move its deployed tasks elsewhere (?enable=false undoes it)",
+      .kind = iam::ResourceKind::nodes, .verb = iam::Verb::write});
 
   router.add(Method::DELETE, "/api/v1/nodes/{id}", [&nodes](Request& req) {
     return problem_or(nodes.remove(req.param("id")));
-  }, {.summary = "forget a node"});
+  }, {.summary = "forget a node", .kind = iam::ResourceKind::nodes, .verb = iam::Verb::delete_});
 }
 
 }  // namespace iotwins::api

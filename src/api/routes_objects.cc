@@ -167,16 +167,18 @@ void add_object_routes(Router& router, const Services& s) {
     if (objects.size() == limit) body["next"] = objects.back().id;
     return json_response(200, body);
   }, {.summary = "objects (files moved up from agents), ordered by id: name, size, sha256, state "
-                 "(receiving | complete | failed), source node, times (?after=<id cursor>, ?limit=)"});
+                 "(receiving | complete | failed), source node, times (?after=<id cursor>, ?limit=)",
+      .kind = iam::ResourceKind::objects, .verb = iam::Verb::read});
   router.add(Method::GET, "/api/v1/objects/{id}", [&store](Request& req) {
     auto m = store.get(req.param("id"));
     if (!m) return problem(m.error());
     return json_response(200, object_json(*m));
-  }, {.summary = "one object's metadata, with the byte ranges received so far"});
+  }, {.summary = "one object's metadata, with the byte ranges received so far",
+      .kind = iam::ResourceKind::objects, .verb = iam::Verb::read});
   router.add(Method::GET, "/api/v1/objects/{id}/content", [&store](Request& req) {
     return content(store, req);
   }, {.summary = "a complete object's bytes (X-Object-Sha256; Range: bytes=a-b); 409 while it "
-                 "is still arriving or failed"});
+                 "is still arriving or failed", .kind = iam::ResourceKind::objects, .verb = iam::Verb::read});
 }
 
 void add_object_intake_routes(Router& router, const Services& s) {
@@ -196,12 +198,14 @@ void add_object_intake_routes(Router& router, const Services& s) {
   }, {.max_body = kMaxChunkBody,
       .summary = "take in bytes of a file at {offset} (body: raw bytes; headers X-Object-Size, "
                  "X-Object-Sha256 of the whole file, X-Object-Name percent-encoded); durable in the "
-                 "objects stream before the answer"});
+                 "objects stream before the answer", .kind = iam::ResourceKind::objects, .verb = iam::Verb::write,
+                 .audit_answers = false});
   router.add(Method::GET, "/api/v1/objects/{id}", [&intake](Request& req) {
     auto m = intake.status(req.param("id"));
     if (!m) return problem(m.error());
     return json_response(200, object_json(*m));
-  }, {.summary = "the byte ranges of an object this agent has taken in (to resume an upload)"});
+  }, {.summary = "the byte ranges of an object this agent has taken in (to resume an upload)",
+      .kind = iam::ResourceKind::objects, .verb = iam::Verb::read});
 }
 
 }  // namespace iotwins::api

@@ -86,7 +86,8 @@ void add_scenario_routes(Router& router, const Services& s) {
   router.add(Method::POST, "/api/v1/scenarios/{name}/samples", [&store](Request& req) { return post_samples(store, req); },
              {.max_body = kMaxBody,
               .summary = "add simulated series to a named scenario {\"series\":[{twin, property, ts_ns[], values[]}]} "
-                         "(stored with the label scenario=<name>; compare with ?label.scenario= on the series routes)"});
+                         "(stored with the label scenario=<name>; compare with ?label.scenario= on the series routes)",
+              .kind = iam::ResourceKind::series, .verb = iam::Verb::write});
 }
 
 }  // namespace iotwins::api

@@ -120,12 +120,15 @@ void add_series_routes(Router& router, const Services& s) {
   const Clock& clock = *s.clock;
   router.add(Method::GET, "/api/v1/series", [&store](Request& req) { return list(store, req); },
              {.summary = "list series with first/last time and count (?twin=, ?property= globs, "
-                         "?label.NAME=VALUE, ?limit=, ?cursor=)"});
+                         "?label.NAME=VALUE, ?limit=, ?cursor=)",
+              .kind = iam::ResourceKind::series, .verb = iam::Verb::read});
   router.add(Method::GET, "/api/v1/series/query", [&store, &clock](Request& req) { return series_query_response(store, clock, req); },
              {.summary = "raw samples or aggregates over time buckets, streamed (?twin=, ?property=, "
-                         "?label.NAME=, ?from=, ?to=, ?step=, ?agg=, ?group_by=, ?format=json|csv|ndjson, ?limit=)"});
+                         "?label.NAME=, ?from=, ?to=, ?step=, ?agg=, ?group_by=, ?format=json|csv|ndjson, ?limit=)",
+              .kind = iam::ResourceKind::series, .verb = iam::Verb::read});
   router.add(Method::GET, "/api/v1/series/last", [&store](Request& req) { return last(store, req); },
-             {.summary = "the newest sample of one series (?twin=, ?property=, ?label.NAME=)"});
+             {.summary = "the newest sample of one series (?twin=, ?property=, ?label.NAME=)",
+              .kind = iam::ResourceKind::series, .verb = iam::Verb::read});
 }
 
 }  // namespace iotwins::api

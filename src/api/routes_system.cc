@@ -25,20 +25,20 @@ BuildInfo build_info() {
 void add_system_routes(Router& router, const Services& services) {
   router.add(Method::GET, "/healthz", [](Request&) {
     return json_response(200, {{"status", "ok"}});
-  }, {.summary = "liveness: the process answers"});
+  }, {.summary = "liveness: the process answers", .public_route = true});
 
   router.add(Method::GET, "/readyz", [services](Request&) {
     std::string missing = services.readiness ? services.readiness() : "";
     if (!missing.empty()) return json_response(503, {{"status", "not ready"}, {"waiting_for", missing}});
     return json_response(200, {{"status", "ready"}});
-  }, {.summary = "readiness: every component is up"});
+  }, {.summary = "readiness: every component is up", .public_route = true});
 
   router.add(Method::GET, "/metrics", [](Request&) {
     Response r;
     r.content_type = "text/plain; version=0.0.4";
     r.body = metrics::Registry::global().render();
     return r;
-  }, {.summary = "Prometheus metrics"});
+  }, {.summary = "Prometheus metrics", .public_route = true});
 
   router.add(Method::GET, "/api/v1/version", [](Request&) {
     BuildInfo b = build_info();
@@ -47,7 +47,7 @@ void add_system_routes(Router& router, const Services& services) {
                                {"build_type", b.build_type},
                                {"compiler", b.compiler},
                                {"api", "v1"}});
-  }, {.summary = "version and build of the server"});
+  }, {.summary = "version and build of the server", .public_route = true});
 }
 
 void add_server_routes(Router& router, const Services& services) {
@@ -66,7 +66,7 @@ void add_server_routes(Router& router, const Services& services) {
   // Last, so the document lists every route (itself included, through the router reference).
   router.add(Method::GET, "/api/v1/openapi.json", [&router](Request&) {
     return json_response(200, openapi_document(router, build_info().version));
-  }, {.summary = "this API as an OpenAPI 3.0 document"});
+  }, {.summary = "this API as an OpenAPI 3.0 document", .public_route = true});
 }
 
 }  // namespace iotwins::api

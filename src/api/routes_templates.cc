@@ -71,7 +71,8 @@ void add_template_routes(Router& router, const Services&) {
     Response r;
     r.body = report.to_json();
     return r;
-  }, {.max_body = 8 * 1024 * 1024, .summary = "validate a TOSCA template; every problem with line, column and path"});
+  }, {.max_body = 8 * 1024 * 1024, .summary = "validate a TOSCA template; every problem with line, column and path",
+      .kind = iam::ResourceKind::templates, .verb = iam::Verb::read});
 }
 
 }  // namespace iotwins::api

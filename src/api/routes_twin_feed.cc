@@ -96,7 +96,7 @@ void add_twin_feed_routes(Router& router, const Services& s) {
       }
     };
     return r;
-  }, {.summary = "the twins' change feed (Server-Sent Events; ?cursor=<seq>|now or Last-Event-ID, ?node=, ?filter=, ?keepalive=<s>)"});
+  }, {.summary = "the twins' change feed (Server-Sent Events; ?cursor=<seq>|now or Last-Event-ID, ?node=, ?filter=, ?keepalive=<s>)", .kind = iam::ResourceKind::twins, .verb = iam::Verb::read});
 }
 
 }  // namespace iotwins::api

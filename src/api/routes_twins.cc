@@ -98,42 +98,49 @@ void add_twin_routes(Router& router, const Services& s) {
   twins::TwinService& svc = *s.twins;
   router.add(Method::GET, "/api/v1/twins", [&svc](Request& req) { return list_twins(svc, req); },
              {.summary = "twins matching ?filter= (e.g. model == \"Pump\" and reported.temperature > 80 and "
-                         "under(\"line-2\")), sorted by ?sort=, paged by ?limit= and ?cursor="});
+                         "under(\"line-2\")), sorted by ?sort=, paged by ?limit= and ?cursor=",
+              .kind = iam::ResourceKind::twins, .verb = iam::Verb::read});
   router.add(Method::GET, "/api/v1/twin-tree", [&svc](Request& req) { return tree(svc, req, ""); },
-             {.summary = "every twin tree from its root (?depth=)"});
+             {.summary = "every twin tree from its root (?depth=)",
+              .kind = iam::ResourceKind::twins, .verb = iam::Verb::read});
   router.add(Method::PUT, "/api/v1/twins/{id}", [&svc](Request& req) { return put_twin(svc, req); },
              {.summary = "create a twin or replace its description {model, level, parent, attributes, node, "
-                         "state} (If-Match: version)"});
+                         "state} (If-Match: version)", .kind = iam::ResourceKind::twins, .verb = iam::Verb::write});
   router.add(Method::GET, "/api/v1/twins/{id}", [&svc](Request& req) {
     auto doc = svc.get_twin(req.param("id"));
     if (!doc) return problem(doc.error());
     auto node = svc.node_of(doc->id);
     return twin_response(200, *doc, node ? *node : "");
-  }, {.summary = "one twin: description, state {desired, reported, delta}, metadata, version (ETag)"});
+  }, {.summary = "one twin: description, state {desired, reported, delta}, metadata, version (ETag)",
+      .kind = iam::ResourceKind::twins, .verb = iam::Verb::read});
   router.add(Method::DELETE, "/api/v1/twins/{id}", [&svc](Request& req) {
     auto match = if_match_version(req);
     if (!match) return problem(match.error());
     if (auto st = svc.delete_twin(req.param("id"), *match); !st) return problem(st.error());
     return Response{204, "", {}, "", {}};
-  }, {.summary = "delete a twin without children (If-Match: version)"});
+  }, {.summary = "delete a twin without children (If-Match: version)",
+      .kind = iam::ResourceKind::twins, .verb = iam::Verb::delete_});
   router.add(Method::PATCH, "/api/v1/twins/{id}/state", [&svc](Request& req) { return patch_state(svc, req); },
              {.summary = "shadow update {\"state\":{\"desired\":{…},\"reported\":{…}},\"version\":n}; null "
-                         "deletes; 409 on a stale version"});
+                         "deletes; 409 on a stale version",
+              .kind = iam::ResourceKind::twins, .verb = iam::Verb::write});
   router.add(Method::GET, "/api/v1/twins/{id}/children", [&svc](Request& req) {
     auto kids = svc.children(req.param("id"));
     if (!kids) return problem(kids.error());
     return json_response(200, {{"items", *kids}});
-  }, {.summary = "the ids of a twin's children"});
+  }, {.summary = "the ids of a twin's children", .kind = iam::ResourceKind::twins, .verb = iam::Verb::read});
   router.add(Method::GET, "/api/v1/twins/{id}/ancestors", [&svc](Request& req) {
     auto up = svc.ancestors(req.param("id"));
     if (!up) return problem(up.error());
     return json_response(200, {{"items", *up}});
-  }, {.summary = "the ids of a twin's ancestors, nearest first"});
+  }, {.summary = "the ids of a twin's ancestors, nearest first",
+      .kind = iam::ResourceKind::twins, .verb = iam::Verb::read});
   router.add(Method::GET, "/api/v1/twins/{id}/tree", [&svc](Request& req) { return tree(svc, req, req.param("id")); },
-             {.summary = "the tree below a twin (?depth=)"});
+             {.summary = "the tree below a twin (?depth=)",
+              .kind = iam::ResourceKind::twins, .verb = iam::Verb::read});
   router.add(Method::GET, "/api/v1/twins/{id}/aggregate", [&svc](Request& req) { return aggregate(svc, req); },
              {.summary = "an aggregate over the twin's subtree (?field=, ?agg=mean|sum|min|max|count|worst_health, "
-                         "?scope=descendants|children)"});
+                         "?scope=descendants|children)", .kind = iam::ResourceKind::twins, .verb = iam::Verb::read});
   if (s.series) {
     tsdb::TimeSeriesStore& store = *s.series;
     const Clock& clock = *s.clock;
@@ -145,7 +152,8 @@ void add_twin_routes(Router& router, const Services& s) {
       if (req.query_param("twin")) return problem(Error(Errc::invalid_argument, "the twin is in the path; drop ?twin="));
       req.query["twin"] = req.param("id");
       return series_query_response(store, clock, req);
-    }, {.summary = "history of one property from the time-series store (?property=, ?from=, ?to=, ?step=, ?agg=)"});
+    }, {.summary = "history of one property from the time-series store (?property=, ?from=, ?to=, ?step=, ?agg=)",
+        .kind = iam::ResourceKind::series, .verb = iam::Verb::read});
   }
   add_twin_model_routes(router, s);
   add_twin_feed_routes(router, s);

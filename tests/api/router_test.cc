@@ -13,15 +13,17 @@ Response text(std::string body) {
   return r;
 }
 
+const RouteOptions kOpen{.public_route = true};
+
 Router make_router() {
   Router router;
-  router.add(Method::GET, "/api/v1/nodes", [](Request&) { return text("list"); });
-  router.add(Method::POST, "/api/v1/nodes", [](Request&) { return text("register"); });
-  router.add(Method::GET, "/api/v1/nodes/{id}", [](Request& r) { return text("get " + r.param("id")); });
-  router.add(Method::GET, "/api/v1/nodes/plan", [](Request&) { return text("plan"); });
-  router.add(Method::PUT, "/api/v1/nodes/{id}/heartbeat", [](Request& r) { return text("hb " + r.param("id")); });
-  router.add(Method::GET, "/static/{path...}", [](Request& r) { return text("file " + r.param("path")); });
-  router.add(Method::GET, "/boom", [](Request&) -> Response { throw std::runtime_error("bug"); });
+  router.add(Method::GET, "/api/v1/nodes", [](Request&) { return text("list"); }, kOpen);
+  router.add(Method::POST, "/api/v1/nodes", [](Request&) { return text("register"); }, kOpen);
+  router.add(Method::GET, "/api/v1/nodes/{id}", [](Request& r) { return text("get " + r.param("id")); }, kOpen);
+  router.add(Method::GET, "/api/v1/nodes/plan", [](Request&) { return text("plan"); }, kOpen);
+  router.add(Method::PUT, "/api/v1/nodes/{id}/heartbeat", [](Request& r) { return text("hb " + r.param("id")); }, kOpen);
+  router.add(Method::GET, "/static/{path...}", [](Request& r) { return text("file " + r.param("path")); }, kOpen);
+  router.add(Method::GET, "/boom", [](Request&) -> Response { throw std::runtime_error("bug"); }, kOpen);
   return router;
 }
 
@@ -82,6 +84,42 @@ TEST(Router, RecordsTheMatchedRoutePattern) {
   req.path = "/api/v1/nodes/x";
   router.dispatch(req);
   EXPECT_EQ(req.route, "/api/v1/nodes/{id}");
+}
+
+TEST(RouterDeathTest, RouteWithoutPermissionIsRefusedAtRegistration) {
+  Router router;
+  EXPECT_DEATH(router.add(Method::GET, "/open", [](Request&) { return text("x"); }), "GET /open declares no permission");
+  EXPECT_DEATH(router.add(Method::POST, "/half", [](Request&) { return text("x"); }, {.kind = iam::ResourceKind::nodes}),
+               "POST /half declares no permission");
+}
+
+TEST(Router, GuardAnswersInsteadOfTheHandlerAndSeesEveryAnswer) {
+  Router router;
+  int handled = 0;
+  std::vector<int> seen;
+  router.add(Method::POST, "/api/v1/nodes", [&handled](Request& r) {
+    ++handled;
+    return text(r.principal ? r.principal->subject.name : "nobody");
+  }, {.kind = iam::ResourceKind::nodes, .verb = iam::Verb::write});
+  router.set_guard({.admit = [](Request& r, const Route& route) -> std::optional<Response> {
+                      EXPECT_EQ(route.options.kind, iam::ResourceKind::nodes);
+                      if (!r.header("Authorization")) return text("refused");
+                      r.principal = iam::Principal{.subject = {iam::SubjectKind::user, "alice"}};
+                      return std::nullopt;
+                    },
+                    .after = [&seen](const Request&, const Route&, const Response& res) { seen.push_back(res.status); }});
+  Request anonymous;
+  anonymous.method = Method::POST;
+  anonymous.path = "/api/v1/nodes";
+  EXPECT_EQ(router.dispatch(anonymous).body, "refused");
+  EXPECT_EQ(handled, 0);
+  EXPECT_TRUE(seen.empty());  // refusals are the guard's own business (it audits them)
+
+  Request alice = anonymous;
+  alice.headers["Authorization"] = "Bearer x";
+  EXPECT_EQ(router.dispatch(alice).body, "alice");
+  EXPECT_EQ(handled, 1);
+  EXPECT_EQ(seen, std::vector<int>{200});
 }
 
 }  // namespace

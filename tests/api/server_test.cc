@@ -25,26 +25,26 @@ class ServerTest : public ::testing::Test {
       res.content_type = "text/plain";
       res.body = "hello " + (r.query_param("name") ? *r.query_param("name") : std::string("world"));
       return res;
-    });
+    }, {.public_route = true});
     router_.add(Method::POST, "/echo", [](Request& r) {
       auto j = parse_json_body(r);
       if (!j) return problem(j.error());
       return json_response(200, *j);
-    });
+    }, {.public_route = true});
     router_.add(Method::POST, "/small", [](Request& r) { return json_response(200, r.body.size()); },
-                {.max_body = 16});
+                {.max_body = 16, .public_route = true});
     router_.add(Method::GET, "/slow", [this](Request&) {
       std::unique_lock lock(mu_);
       slow_started_ = true;
       cv_.notify_all();
       cv_.wait(lock, [this] { return release_; });
       return json_response(200, "done");
-    });
+    }, {.public_route = true});
     router_.websocket("/ws/{name}", [this](const Request& req, std::shared_ptr<WebSocketConnection> ws) {
       std::string name = req.param("name");
       ws->on_message([ws, name](std::string msg) { ws->send(name + ":" + msg); });
       ws_count_.fetch_add(1);
-    });
+    }, {.public_route = true});
     // A WebSocket route that also answers plain GETs (the node watch's shape).
     router_.websocket(
         "/both/{name}",
@@ -52,7 +52,7 @@ class ServerTest : public ::testing::Test {
           ws->send("pushed " + req.param("name"));
           ws_count_.fetch_add(1);
         },
-        {}, [](Request& req) { return json_response(200, "plain " + req.param("name")); });
+        {.public_route = true}, [](Request& req) { return json_response(200, "plain " + req.param("name")); });
     ServerOptions o;
     o.listen = "127.0.0.1:0";
     o.max_body_bytes = 1024;

@@ -45,7 +45,7 @@ class StreamTest : public ::testing::Test {
         return ok();
       };
       return res;
-    });
+    }, {.public_route = true});
     router_.add(Method::GET, "/endless", [this](Request&) {
       Response res;
       res.stream = [this](const ChunkWriter& write) -> Status {
@@ -54,7 +54,7 @@ class StreamTest : public ::testing::Test {
         return ok();
       };
       return res;
-    });
+    }, {.public_route = true});
     router_.add(Method::GET, "/broken", [](Request&) {
       Response res;
       res.stream = [](const ChunkWriter& write) -> Status {
@@ -62,12 +62,12 @@ class StreamTest : public ::testing::Test {
         return make_error(Errc::io_error, "disk went away");
       };
       return res;
-    });
+    }, {.public_route = true});
     router_.add(Method::GET, "/plain", [](Request&) {
       Response res;
       res.body = "plain";
       return res;
-    });
+    }, {.public_route = true});
     ServerOptions o;
     o.worker_threads = 2;
     o.shutdown_grace = std::chrono::milliseconds(200);

@@ -44,7 +44,7 @@ class TlsTest : public ::testing::Test {
       res.content_type = "text/plain";
       res.body = r.header("X-Client-CN") ? *r.header("X-Client-CN") : "anonymous";
       return res;
-    });
+    }, {.public_route = true});
     ServerOptions o;
     o.listen = "127.0.0.1:0";
     o.tls_cert_file = *dir_ + "/server.crt";
