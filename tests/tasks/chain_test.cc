@@ -20,6 +20,7 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 using testing::eventually;
 using testing::TaskRunner;
+namespace mq = dataplane::testing;
 
 // `n` seconds of history of twin press-17 ending now: y follows x, z is small noise.
 void ingest_history(const e2e::ServerDaemon& server, int n) {
@@ -44,8 +45,6 @@ void ingest_history(const e2e::ServerDaemon& server, int n) {
     return !s.is_null() && s["items"].size() == 3 && s["items"][0]["count"].get<int64_t>() >= n;
   })) << "the ingested history never showed in /api/v1/series";
 }
-
-int e2e_free_port() { return dataplane::testing::free_port(); }
 
 runtime::NodeContext node_of(const e2e::ServerDaemon& server, const std::string& broker = "") {
   return {.node_id = "cloud-1", .server_url = server.url(), .bearer_token = server.token(), .broker_url = broker};
@@ -104,6 +103,28 @@ TEST(ChainTasks, TrainerWaitsForHistoryThenRegistersAndInferenceScoresItsInputs)
   ASSERT_TRUE(eventually([&] { return infer.records().size() >= 2; })) << infer.log();
   EXPECT_EQ(infer.records()[1]["type"], "anomaly_cleared");
   EXPECT_TRUE(infer.stop().success());
+
+  // Without input streams it follows the node broker's telemetry; its endpoint is the event topic.
+  const std::string dir = e2e::temp_dir("tasks_chain_broker");
+  auto broker = mq::Broker::start({.dir = dir});
+  ASSERT_TRUE(broker) << broker.error().to_string();
+  const std::string url = "mqtt://127.0.0.1:" + std::to_string(broker->port());
+  TaskRunner edge(node_of(server, url));
+  ASSERT_TRUE(edge.start(kInference, {{"model", "press-ad"}, {"twins", {"press-17"}}}));
+  ASSERT_TRUE(eventually([&] { return edge.log_has("live on press-17"); }, 30s)) << edge.log();
+  EXPECT_EQ(edge.attribute("endpoint"), url + "/iotwins/press-17/events/anomaly");
+  mq::Counter events(broker->port(), "iotwins/press-17/events/anomaly");
+  mq::Publisher device("press", broker->port());
+  ASSERT_TRUE(eventually([&] { return device.connected() && events.subscribed(); }));
+  uint64_t i = 0;
+  ASSERT_TRUE(eventually([&] {
+    device.publish("iotwins/press-17/telemetry", json{{"x", 3}, {"y", -6}, {"z", 2}}.dump(), i++);
+    return !edge.records().empty();
+  })) << edge.log();
+  EXPECT_EQ(edge.records().front()["type"], "anomaly");
+  EXPECT_NEAR(edge.records().front()["limit"].get<double>(), model_limit, 1e-9 * model_limit);  // the model's own
+  ASSERT_TRUE(eventually([&] { return events.count() >= 1; }));
+  EXPECT_TRUE(edge.stop().success());
 }
 
 TEST(ChainTasks, InferenceBadConfigsNameTheField) {
@@ -129,7 +150,7 @@ TEST(ChainTasks, InferenceBadConfigsNameTheField) {
 }
 
 TEST(ChainTasks, TrainerWithoutATwinTakesTheFirstOneAnInputRecordNames) {
-  TaskRunner trainer({.server_url = "http://127.0.0.1:" + std::to_string(e2e_free_port())});
+  TaskRunner trainer({.server_url = "http://127.0.0.1:" + std::to_string(mq::free_port())});
   ASSERT_TRUE(trainer.start(kTraining, {{"model", "m"}, {"interval", "100 ms"}}, {"inproc:in"}));
   ASSERT_TRUE(eventually([&] { return trainer.log_has("waiting for a twin"); })) << trainer.log();
   ASSERT_TRUE(trainer.subscribed("in"));
