@@ -134,7 +134,8 @@ class SimulationTask : public runtime::BuiltinTask {
     if (!result && result.error().code() == Errc::cancelled) return ok();
     if (!result) return std::unexpected(std::move(result).error().context("simulation " + c_.model));
     const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    IOT_ASSIGN(size_t posted, post(server, *result));
+    IOT_ASSIGN(size_t posted, post(server, *result, stop));
+    if (stop.stop_requested()) return ok();
     json summary = {{"twin", c_.twin}, {"ts", builtin::now_ms()}, {"scenario", spec.name}, {"model", c_.model},
                     {"horizon_s", c_.horizon.count()}, {"steps", result->steps}, {"samples", posted}};
     for (const auto& s : result->series) {
@@ -151,7 +152,8 @@ class SimulationTask : public runtime::BuiltinTask {
   }
 
   // POST /api/v1/scenarios/{name}/samples in bounded pieces; the number of samples posted.
-  Result<size_t> post(api::HttpClient& server, const simulation::ScenarioResult& r) {
+  // Stops between pieces when `stop` is requested.
+  Result<size_t> post(api::HttpClient& server, const simulation::ScenarioResult& r, std::stop_token stop) {
     const std::string path = "/api/v1/scenarios/" + api::percent_encode(r.scenario) + "/samples";
     size_t total = 0;
     json body = {{"series", json::array()}};
@@ -166,6 +168,7 @@ class SimulationTask : public runtime::BuiltinTask {
     };
     for (const auto& s : r.series) {
       for (size_t at = 0; at < s.values.size();) {
+        if (stop.stop_requested()) return total;
         size_t n = std::min(kSamplesPerPost - in_body, s.values.size() - at);
         body["series"].push_back({{"twin", s.twin},
                                   {"property", s.property},
