@@ -200,6 +200,17 @@ TEST(ChainTasks, SimulationPostsItsRunAsAScenarioAndSummarisesIt) {
   EXPECT_EQ(samples % 600, 0) << samples;  // every property: one sample per simulated second
 }
 
+TEST(ChainTasks, ALongSimulationStopsWhenItsTaskIsStopped) {
+  // 18 M steps: many seconds of work, cancelled as soon as it has begun (the driver allows 10 s).
+  TaskRunner sim({.server_url = "http://127.0.0.1:" + std::to_string(mq::free_port())});
+  ASSERT_TRUE(sim.start(kSimulation, {{"model", "pump-circuit"}, {"horizon", "5000 h"}, {"step", "1 s"}}));
+  ASSERT_TRUE(eventually([&] { return sim.log_has("simulating pump-circuit"); })) << sim.log();
+  auto exit = sim.stop();
+  EXPECT_TRUE(exit.success()) << exit.to_string();
+  EXPECT_TRUE(sim.records().empty());
+  EXPECT_FALSE(sim.log_has("posted")) << sim.log();
+}
+
 TEST(ChainTasks, TimeSeriesStoreServiceChecksTheServer) {
   auto dir = e2e::temp_dir("tasks_store");
   e2e::ServerDaemon server(dir);
