@@ -50,6 +50,14 @@ json openapi_document(const Router& router, const std::string& version) {
       op["description"] = route->handler ? "WebSocket endpoint with an Upgrade request; a plain GET is answered too."
                                          : "WebSocket endpoint: send an Upgrade request.";
     }
+    if (route->options.public_route) {
+      op["security"] = json::array();  // no credentials needed
+    } else {
+      responses["401"] = problem_ref("no valid credentials (WWW-Authenticate: Bearer)");
+      responses["403"] = problem_ref("the caller's role bindings do not allow this");
+      op["x-iotwins-permission"] = {{"kind", iam::to_string(*route->options.kind)},
+                                    {"verb", iam::to_string(*route->options.verb)}};
+    }
     op["responses"] = responses;
     paths[path][lower(to_string(route->method))] = op;
   }
@@ -58,8 +66,13 @@ json openapi_document(const Router& router, const std::string& version) {
                     {"description", "Digital twins across the IoT → Edge → Cloud continuum. Errors are "
                                     "application/problem+json with a stable `code`."}}},
           {"paths", paths},
+          {"security", json::array({{{"bearer", json::array()}}})},
           {"components",
-           {{"schemas",
+           {{"securitySchemes",
+             {{"bearer", {{"type", "http"}, {"scheme", "bearer"},
+                          {"description", "an access token (JWT) from POST /api/v1/auth/token or the configured "
+                                          "OpenID Connect provider, or an API token iot_pat_…"}}}}},
+            {"schemas",
              {{"Problem",
                {{"type", "object"},
                 {"properties",

@@ -5,6 +5,7 @@
 // agents use), ?filter= to twins matching a query.
 #include <charconv>
 
+#include "api/auth.h"
 #include "api/problem.h"
 #include "api/routes.h"
 #include "api/twin_http.h"
@@ -73,7 +74,9 @@ void add_twin_feed_routes(Router& router, const Services& s) {
     Response r;
     r.content_type = "text/event-stream";
     r.headers.emplace("Cache-Control", "no-store");
-    r.stream = [&svc, at = *cursor, node, query, keepalive](const ChunkWriter& write) mutable -> Status {
+    // Group scoping: only twins of groups the caller may read (a deletion names no group: sent).
+    iam::GroupFilter visible = visible_groups(req, iam::ResourceKind::twins);
+    r.stream = [&svc, at = *cursor, node, query, keepalive, visible](const ChunkWriter& write) mutable -> Status {
       twins::FeedFilter filter{node, query ? &*query : nullptr};
       // A first comment tells the client the stream is open before any change arrives.
       if (!write(": iotwins twin feed from " + std::to_string(at) + "\n\n")) return ok();
@@ -82,7 +85,9 @@ void add_twin_feed_routes(Router& router, const Services& s) {
         auto page = svc.changes_after(at, kBatch, filter);
         if (!page.items.empty()) {
           std::string out;
-          for (const auto& item : page.items) out += sse_event(item);
+          for (const auto& item : page.items) {
+            if (!item.doc || visible.contains(item.doc->group)) out += sse_event(item);
+          }
           if (!write(out)) return ok();
           last_write = std::chrono::steady_clock::now();
         }
@@ -96,7 +101,8 @@ void add_twin_feed_routes(Router& router, const Services& s) {
       }
     };
     return r;
-  }, {.summary = "the twins' change feed (Server-Sent Events; ?cursor=<seq>|now or Last-Event-ID, ?node=, ?filter=, ?keepalive=<s>)", .kind = iam::ResourceKind::twins, .verb = iam::Verb::read});
+  }, {.summary = "the twins' change feed (Server-Sent Events; ?cursor=<seq>|now or Last-Event-ID, ?node=, ?filter=, ?keepalive=<s>)",
+      .kind = iam::ResourceKind::twins, .verb = iam::Verb::read});
 }
 
 }  // namespace iotwins::api

@@ -1,6 +1,7 @@
 // /api/v1/twins: twin documents, their state, the tree, queries, aggregates and history.
 #include <charconv>
 
+#include "api/auth.h"
 #include "api/problem.h"
 #include "api/query_params.h"
 #include "api/routes.h"
@@ -11,9 +12,41 @@
 namespace iotwins::api {
 namespace {
 
+// Group scoping: a twin of a group the caller has no `verb` grant in answers 403, or 404 when
+// the caller may not even read it there (its existence is not revealed). A twin that does not
+// exist passes: the handler answers 404 (or creates it).
+std::optional<Response> gate(twins::TwinService& svc, const Request& req, iam::Verb verb) {
+  if (!req.principal) return std::nullopt;
+  auto doc = svc.get_twin(req.param("id"));
+  if (!doc || allowed(req, verb, iam::ResourceKind::twins, doc->group)) return std::nullopt;
+  return refused(req, verb, iam::ResourceKind::twins, doc->group, "twin '" + req.param("id") + "'");
+}
+
+// Creating a twin in, or moving one to, a group where the caller may not write.
+Response no_write_in(const Request& req, std::string_view group) {
+  return problem(403, "permission_denied", "Forbidden",
+                 (req.principal ? req.principal->subject.to_string() : std::string("the caller")) +
+                     " may not write twins in group " + std::string(group));
+}
+
+Handler gated(twins::TwinService& svc, iam::Verb verb, Handler inner) {
+  return [&svc, verb, inner = std::move(inner)](Request& req) {
+    if (auto no = gate(svc, req, verb)) return std::move(*no);
+    return inner(req);
+  };
+}
+
 Response put_twin(twins::TwinService& svc, const Request& req) {
   auto body = twin_json_body(req);
   if (!body) return problem(body.error());
+  if (auto g = body->find("group"); g != body->end() && g->is_string() &&
+                                    !allowed(req, iam::Verb::write, iam::ResourceKind::twins, g->get<std::string>())) {
+    return no_write_in(req, g->get<std::string>());
+  }
+  if (!body->contains("group") && !svc.get_twin(req.param("id")) &&
+      !allowed(req, iam::Verb::write, iam::ResourceKind::twins, twin::kDefaultTwinGroup)) {
+    return no_write_in(req, twin::kDefaultTwinGroup);
+  }
   auto match = if_match_version(req);
   if (!match) return problem(match.error());
   auto r = svc.put_twin(req.param("id"), *body, *match);
@@ -49,7 +82,9 @@ Response list_twins(twins::TwinService& svc, const Request& req) {
   auto page = svc.query(get("filter"), get("sort"), static_cast<size_t>(*limit), get("cursor"));
   if (!page) return problem(page.error());
   nlohmann::json items = nlohmann::json::array();
+  iam::GroupFilter visible = visible_groups(req, iam::ResourceKind::twins);
   for (const auto& d : page->items) {
+    if (!visible.contains(d.group)) continue;
     auto node = svc.node_of(d.id);
     items.push_back(twin_body(d, node ? *node : ""));
   }
@@ -103,42 +138,46 @@ void add_twin_routes(Router& router, const Services& s) {
   router.add(Method::GET, "/api/v1/twin-tree", [&svc](Request& req) { return tree(svc, req, ""); },
              {.summary = "every twin tree from its root (?depth=)",
               .kind = iam::ResourceKind::twins, .verb = iam::Verb::read});
-  router.add(Method::PUT, "/api/v1/twins/{id}", [&svc](Request& req) { return put_twin(svc, req); },
+  router.add(Method::PUT, "/api/v1/twins/{id}",
+             gated(svc, iam::Verb::write, [&svc](Request& req) { return put_twin(svc, req); }),
              {.summary = "create a twin or replace its description {model, level, parent, attributes, node, "
                          "state} (If-Match: version)", .kind = iam::ResourceKind::twins, .verb = iam::Verb::write});
-  router.add(Method::GET, "/api/v1/twins/{id}", [&svc](Request& req) {
+  router.add(Method::GET, "/api/v1/twins/{id}", gated(svc, iam::Verb::read, [&svc](Request& req) {
     auto doc = svc.get_twin(req.param("id"));
     if (!doc) return problem(doc.error());
     auto node = svc.node_of(doc->id);
     return twin_response(200, *doc, node ? *node : "");
-  }, {.summary = "one twin: description, state {desired, reported, delta}, metadata, version (ETag)",
+  }), {.summary = "one twin: description, state {desired, reported, delta}, metadata, version (ETag)",
       .kind = iam::ResourceKind::twins, .verb = iam::Verb::read});
-  router.add(Method::DELETE, "/api/v1/twins/{id}", [&svc](Request& req) {
+  router.add(Method::DELETE, "/api/v1/twins/{id}", gated(svc, iam::Verb::delete_, [&svc](Request& req) {
     auto match = if_match_version(req);
     if (!match) return problem(match.error());
     if (auto st = svc.delete_twin(req.param("id"), *match); !st) return problem(st.error());
     return Response{204, "", {}, "", {}};
-  }, {.summary = "delete a twin without children (If-Match: version)",
+  }), {.summary = "delete a twin without children (If-Match: version)",
       .kind = iam::ResourceKind::twins, .verb = iam::Verb::delete_});
-  router.add(Method::PATCH, "/api/v1/twins/{id}/state", [&svc](Request& req) { return patch_state(svc, req); },
+  router.add(Method::PATCH, "/api/v1/twins/{id}/state",
+             gated(svc, iam::Verb::write, [&svc](Request& req) { return patch_state(svc, req); }),
              {.summary = "shadow update {\"state\":{\"desired\":{…},\"reported\":{…}},\"version\":n}; null "
                          "deletes; 409 on a stale version",
               .kind = iam::ResourceKind::twins, .verb = iam::Verb::write});
-  router.add(Method::GET, "/api/v1/twins/{id}/children", [&svc](Request& req) {
+  router.add(Method::GET, "/api/v1/twins/{id}/children", gated(svc, iam::Verb::read, [&svc](Request& req) {
     auto kids = svc.children(req.param("id"));
     if (!kids) return problem(kids.error());
     return json_response(200, {{"items", *kids}});
-  }, {.summary = "the ids of a twin's children", .kind = iam::ResourceKind::twins, .verb = iam::Verb::read});
-  router.add(Method::GET, "/api/v1/twins/{id}/ancestors", [&svc](Request& req) {
+  }), {.summary = "the ids of a twin's children", .kind = iam::ResourceKind::twins, .verb = iam::Verb::read});
+  router.add(Method::GET, "/api/v1/twins/{id}/ancestors", gated(svc, iam::Verb::read, [&svc](Request& req) {
     auto up = svc.ancestors(req.param("id"));
     if (!up) return problem(up.error());
     return json_response(200, {{"items", *up}});
-  }, {.summary = "the ids of a twin's ancestors, nearest first",
+  }), {.summary = "the ids of a twin's ancestors, nearest first",
       .kind = iam::ResourceKind::twins, .verb = iam::Verb::read});
-  router.add(Method::GET, "/api/v1/twins/{id}/tree", [&svc](Request& req) { return tree(svc, req, req.param("id")); },
+  router.add(Method::GET, "/api/v1/twins/{id}/tree",
+             gated(svc, iam::Verb::read, [&svc](Request& req) { return tree(svc, req, req.param("id")); }),
              {.summary = "the tree below a twin (?depth=)",
               .kind = iam::ResourceKind::twins, .verb = iam::Verb::read});
-  router.add(Method::GET, "/api/v1/twins/{id}/aggregate", [&svc](Request& req) { return aggregate(svc, req); },
+  router.add(Method::GET, "/api/v1/twins/{id}/aggregate",
+             gated(svc, iam::Verb::read, [&svc](Request& req) { return aggregate(svc, req); }),
              {.summary = "an aggregate over the twin's subtree (?field=, ?agg=mean|sum|min|max|count|worst_health, "
                          "?scope=descendants|children)", .kind = iam::ResourceKind::twins, .verb = iam::Verb::read});
   if (s.series) {
@@ -146,6 +185,7 @@ void add_twin_routes(Router& router, const Services& s) {
     const Clock& clock = *s.clock;
     router.add(Method::GET, "/api/v1/twins/{id}/history", [&svc, &store, &clock](Request& req) {
       if (!svc.get_twin(req.param("id"))) return problem(Error(Errc::not_found, "no twin '" + req.param("id") + "'"));
+      if (auto no = gate(svc, req, iam::Verb::read)) return std::move(*no);
       if (!req.query_param("property")) {
         return problem(Error(Errc::invalid_argument, "query parameter 'property' is required (e.g. temperature)"));
       }

@@ -4,12 +4,15 @@
 
 #include <cstdio>
 
+#include "cli/credentials.h"
+
 namespace iotwins::cli {
 
 Result<std::unique_ptr<api::HttpClient>> make_client(const Config& config) {
   api::ClientOptions o;
   o.ca_file = config.str("ca-file");
   o.request_timeout = std::chrono::seconds(30);
+  IOT_ASSIGN(o.bearer_token, bearer_token_for(config.str("server"), config.str("token"), o));
   return api::HttpClient::create(config.str("server"), o);
 }
 

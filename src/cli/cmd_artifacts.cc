@@ -105,6 +105,7 @@ int run_artifacts(std::span<const std::string> args) {
   // Not add_client_flags: -o names the file `get` writes (as with curl), so ls takes --json.
   spec.add({.name = "server", .default_value = "http://127.0.0.1:8470", .help = "URL of the iotwins server"});
   spec.add({.name = "ca-file", .help = "CA certificate to verify an https:// server"});
+  add_token_flag(spec);
   spec.add({.name = "json", .type = ConfigType::boolean, .default_value = "false", .help = "print JSON"});
   spec.add({.name = "output", .help = "get: where to write the artifact ('-': stdout)", .short_flag = 'o'});
   spec.positional("VERB [ARG]", "put FILE | get SHA256 | ls");

@@ -127,6 +127,7 @@ int run_objects(std::span<const std::string> args) {
   // Not add_client_flags: here -o names the file `get` writes (as with curl), so ls takes --json.
   spec.add({.name = "server", .default_value = "http://127.0.0.1:8470", .help = "URL of the iotwins server"});
   spec.add({.name = "ca-file", .help = "CA certificate to verify an https:// server or agent"});
+  add_token_flag(spec);
   spec.add({.name = "json", .type = ConfigType::boolean, .default_value = "false", .help = "ls: print JSON"});
   spec.add({.name = "id", .help = "put: the object's id, [A-Za-z0-9._-] up to 128 (default: the file's name)"});
   spec.add({.name = "agent", .help = "put: the agent's ingest URL (default: read from <data-dir>/agent.url)"});

@@ -45,6 +45,11 @@ ConfigSpec& add_client_flags(ConfigSpec& spec, std::vector<std::string> outputs)
   spec.add({.name = "output", .type = ConfigType::choice, .default_value = fallback,
             .help = "output format", .choices = std::move(outputs), .short_flag = 'o'});
   spec.add({.name = "ca-file", .help = "CA certificate to verify an https:// server"});
+  return add_token_flag(spec);
+}
+
+ConfigSpec& add_token_flag(ConfigSpec& spec) {
+  spec.add({.name = "token", .help = "bearer token to send (default: the one 'iotwins login' stored for --server)"});
   return spec;
 }
 
@@ -79,6 +84,16 @@ const Command kCommands[] = {
     {"models", "the model registry (ls, show, register, promote, rollback) and SKAB evaluation", run_models},
     {"artifacts", "store and fetch task executables and model files by sha256 (put, get, ls)", run_artifacts},
     {"simulate", "run the simulated plant as MQTT devices", run_simulate},
+    {"login", "log in to a server and store the tokens (~/.config/iotwins, mode 0600)", run_login},
+    {"logout", "revoke and forget the stored login for a server", run_logout},
+    {"whoami", "who the stored credentials speak for: subject, groups, roles", run_whoami},
+    {"users", "users: ls, add, passwd, disable, enable, rm (admins)", run_users},
+    {"groups", "groups and their members: ls, add, rm, add-member, rm-member", run_groups},
+    {"service-accounts", "identities of programs: ls, add, rm", run_service_accounts},
+    {"tokens", "API tokens: ls, create (secret shown once), revoke", run_tokens},
+    {"bindings", "role bindings (role, subject, group scope): ls, add, rm", run_bindings},
+    {"audit", "the audit log of every change (admins)", run_audit},
+    {"stream-bridge", "(started by agents) a task's stdin/stdout as its streams, JSON lines", run_stream_bridge},
     {"version", "print version and build information", run_version},
 };
 
@@ -86,7 +101,7 @@ void print_help() {
   std::printf(
       "iotwins — digital twins of industrial assets across the IoT → Edge → Cloud continuum\n\n"
       "Usage: iotwins <command> [flags]\n\nCommands:\n");
-  for (const auto& c : kCommands) std::printf("  %-12s %s\n", c.name, c.summary);
+  for (const auto& c : kCommands) std::printf("  %-16s %s\n", c.name, c.summary);
   std::printf("\nRun 'iotwins <command> --help' for a command's flags. Every flag can also be set\n"
               "as an environment variable IOTWINS_<FLAG> or in a YAML file given by --config.\n");
 }

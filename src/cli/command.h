@@ -29,6 +29,8 @@ Parsed parse_or_exit(const ConfigSpec& spec, std::span<const std::string> args);
 // Adds --server, --output (one of `outputs`, the first is the default) and --ca-file: every
 // command that talks to a server has them.
 ConfigSpec& add_client_flags(ConfigSpec& spec, std::vector<std::string> outputs = {"table", "json"});
+// --token (IOTWINS_TOKEN): part of add_client_flags; for commands that declare --server themselves.
+ConfigSpec& add_token_flag(ConfigSpec& spec);
 
 // Runs `work(stop_token)` on a thread until it returns or SIGINT/SIGTERM arrives (then the token
 // is stopped and work is expected to return soon). Long-running commands (simulate, infer) use it.
@@ -46,6 +48,16 @@ int run_validate(std::span<const std::string> args);
 int run_simulate(std::span<const std::string> args);
 int run_server(std::span<const std::string> args);
 int run_agent(std::span<const std::string> args);
+int run_stream_bridge(std::span<const std::string> args);
+int run_login(std::span<const std::string> args);
+int run_logout(std::span<const std::string> args);
+int run_whoami(std::span<const std::string> args);
+int run_users(std::span<const std::string> args);
+int run_groups(std::span<const std::string> args);
+int run_service_accounts(std::span<const std::string> args);
+int run_tokens(std::span<const std::string> args);
+int run_bindings(std::span<const std::string> args);
+int run_audit(std::span<const std::string> args);
 
 // Every command, in the order `iotwins --help` lists them.
 std::span<const Command> commands();

@@ -71,6 +71,7 @@ json to_json(const TwinDocument& doc) {
   out["model"] = doc.model;
   out["level"] = doc.level == Level::unset ? json(nullptr) : json(level_name(doc.level));
   out["parent"] = doc.parent.empty() ? json(nullptr) : json(doc.parent);
+  out["group"] = doc.group;
   out["attributes"] = doc.attributes;
   out["state"] = json{{"desired", doc.desired}, {"reported", doc.reported}, {"delta", doc.delta}};
   out["metadata"] = json{{"desired", doc.desired_metadata}, {"reported", doc.reported_metadata}};
@@ -81,7 +82,7 @@ json to_json(const TwinDocument& doc) {
 
 Result<TwinDocument> twin_from_json(const json& value, const Limits& limits) {
   if (!value.is_object()) return make_error(Errc::invalid_argument, "twin: must be an object");
-  IOT_TRY(only_keys(value, "", {"id", "model", "level", "parent", "attributes", "state",
+  IOT_TRY(only_keys(value, "", {"id", "model", "level", "parent", "group", "attributes", "state",
                                 "metadata", "version", "updated"}));
   if (!value.contains("id")) return make_error(Errc::invalid_argument, "id: missing");
   IOT_ASSIGN(std::string id, optional_string(value, "id"));
@@ -97,6 +98,11 @@ Result<TwinDocument> twin_from_json(const json& value, const Limits& limits) {
                                          std::move(parent), std::move(attributes), 0, limits));
   doc.version = version;
   doc.updated_ms = updated;
+  IOT_ASSIGN(std::string group, optional_string(value, "group"));
+  if (!group.empty()) {
+    IOT_TRY(validate_twin_group(group));
+    doc.group = std::move(group);
+  }
 
   static const json kEmpty = json::object();
   const json& state = value.contains("state") ? value["state"] : kEmpty;

@@ -1,5 +1,7 @@
 #include "twin/document.h"
 
+#include <cctype>
+
 #include "twin/json_shape.h"
 #include "twin/shadow.h"
 
@@ -82,6 +84,19 @@ Status validate_twin_id(std::string_view id) {
                             " is not allowed (use A-Z a-z 0-9 . _ : -, starting with a letter "
                             "or digit)");
     }
+  }
+  return ok();
+}
+
+Status validate_twin_group(std::string_view group) {
+  bool valid = !group.empty() && group.size() <= 64 && std::isalnum(static_cast<unsigned char>(group[0]));
+  for (char c : group) {
+    valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '@' || c == '-');
+  }
+  if (!valid) {
+    return make_error(Errc::invalid_argument, "group: '" + std::string(group).substr(0, 80) +
+                                                  "' is not a group name (1-64 of A-Z a-z 0-9 . _ @ -, "
+                                                  "starting with a letter or digit)");
   }
   return ok();
 }

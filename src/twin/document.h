@@ -29,12 +29,17 @@ Result<Level> parse_level(std::string_view text);
 // Twin ids appear in MQTT topics and URLs: 1..128 bytes of [A-Za-z0-9._:-], starting with a
 // letter or digit.
 Status validate_twin_id(std::string_view id);
+inline constexpr std::string_view kDefaultTwinGroup = "default";
+// A group name: 1-64 of [A-Za-z0-9._@-], starting with a letter or digit (as iam names).
+Status validate_twin_group(std::string_view group);
 
 struct TwinDocument {
   std::string id;
   std::string model;   // twin model id; empty when the twin has no model
   Level level = Level::unset;
   std::string parent;  // empty for a root
+  // The IAM group the twin belongs to: who may see and change it (docs/security.md).
+  std::string group = std::string(kDefaultTwinGroup);
   nlohmann::json attributes = nlohmann::json::object();
   nlohmann::json desired = nlohmann::json::object();
   nlohmann::json reported = nlohmann::json::object();

@@ -17,6 +17,7 @@ Result<std::string> string_field(const nlohmann::json& body, const char* key) {
 
 struct PutBody {
   std::string model, parent, node;
+  std::string group;  // empty: "default" for a new twin, unchanged for an existing one
   twin::Level level = twin::Level::unset;
   nlohmann::json attributes = nlohmann::json::object();
   std::optional<twin::StateUpdate> state;
@@ -24,12 +25,12 @@ struct PutBody {
 
 Result<PutBody> parse_put(std::string_view id, const nlohmann::json& body) {
   if (!body.is_object()) return make_error(Errc::invalid_argument, "a twin must be a JSON object");
-  static const std::set<std::string> known = {"id", "model", "level", "parent", "attributes", "node",
+  static const std::set<std::string> known = {"id", "model", "level", "parent", "group", "attributes", "node",
                                               "state", "version"};
   for (const auto& [k, v] : body.items()) {
     if (!known.contains(k)) {
       return make_error(Errc::invalid_argument, "unknown key '" + k +
-                                                    "' (accepted: id, model, level, parent, attributes, node, state)");
+                                                    "' (accepted: id, model, level, parent, group, attributes, node, state)");
     }
   }
   PutBody out;
@@ -41,6 +42,8 @@ Result<PutBody> parse_put(std::string_view id, const nlohmann::json& body) {
   IOT_ASSIGN(out.model, string_field(body, "model"));
   IOT_ASSIGN(out.parent, string_field(body, "parent"));
   IOT_ASSIGN(out.node, string_field(body, "node"));
+  IOT_ASSIGN(out.group, string_field(body, "group"));
+  if (!out.group.empty()) IOT_TRY(twin::validate_twin_group(out.group));
   IOT_ASSIGN(std::string level, string_field(body, "level"));
   IOT_ASSIGN(out.level, twin::parse_level(level));
   if (auto a = body.find("attributes"); a != body.end() && !a->is_null()) {
@@ -83,6 +86,7 @@ Result<TwinService::PutResult> TwinService::put_twin(std::string_view id, const 
   if (created) {
     IOT_ASSIGN(entry.doc, twin::make_twin(std::string(id), b.model, b.level, b.parent, b.attributes, now,
                                           im.options.limits));
+    if (!b.group.empty()) entry.doc.group = b.group;
     entry.changed = {"created"};
   } else {
     entry = it->second;
@@ -99,6 +103,10 @@ Result<TwinService::PutResult> TwinService::put_twin(std::string_view id, const 
     if (fresh.level != entry.doc.level) entry.changed.push_back("level");
     if (fresh.parent != entry.doc.parent) entry.changed.push_back("parent");
     if (fresh.attributes != entry.doc.attributes) entry.changed.push_back("attributes");
+    if (!b.group.empty() && b.group != entry.doc.group) {
+      entry.changed.push_back("group");
+      entry.doc.group = b.group;
+    }
     entry.doc.model = fresh.model;
     entry.doc.level = fresh.level;
     entry.doc.parent = fresh.parent;

@@ -28,6 +28,21 @@ TEST(TwinCodec, RoundTripsTheDocumentForm) {
   EXPECT_EQ(to_json(*back), out);
 }
 
+TEST(TwinCodec, GroupDefaultsRoundTripsAndIsValidated) {
+  auto plain = twin_from_json(json{{"id", "p-1"}});
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(plain->group, "default");  // documents stored before groups existed
+  EXPECT_EQ(to_json(*plain)["group"], "default");
+  auto grouped = twin_from_json(json{{"id", "p-2"}, {"group", "plant-a"}});
+  ASSERT_TRUE(grouped.has_value()) << grouped.error().to_string();
+  EXPECT_EQ(to_json(*grouped)["group"], "plant-a");
+  for (const json& bad : {json("../x"), json("a b"), json(std::string(65, 'g')), json(7)}) {
+    auto r = twin_from_json(json{{"id", "p-3"}, {"group", bad}});
+    ASSERT_FALSE(r.has_value()) << bad;
+    EXPECT_THAT(r.error().message(), HasSubstr("group")) << bad;
+  }
+}
+
 TEST(TwinCodec, DeltaIsRecomputedNotTrusted) {
   json in = {{"id", "m-1"},
              {"state", {{"desired", {{"a", 1}}}, {"reported", {{"a", 1}}}, {"delta", {{"a", 9}}}}}};
