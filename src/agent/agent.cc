@@ -7,6 +7,7 @@
 
 #include "agent/data_plane.h"
 #include "agent/identity.h"
+#include "agent/task_runtime.h"
 #include "agent/twin_sync.h"
 #include "api/http_client.h"
 #include "api/routes.h"
@@ -106,12 +107,19 @@ class Agent {
     if (!dp) return fail(dp.error(), dp.error().code() == Errc::invalid_argument ? 2 : 1);
     data_plane_ = std::move(*dp);
     reg_.ingest_url = data_plane_->ingest_url();
+    // Tasks run from the persisted desired set before the server is reached (edge autonomy).
+    auto tasks = TaskRuntime::open({.data_dir = data_dir_, .server_url = config_.str("server"), .client = copts,
+                                    .node_id = reg_.id, .data_plane = data_plane_.get(),
+                                    .stop_tasks_on_exit = config_.boolean("stop-tasks-on-exit")});
+    if (!tasks) return fail(tasks.error());
+    task_runtime_ = std::move(*tasks);
     if (!reg_.id.empty()) (void)data_plane_->set_node_id(reg_.id);
 
     logger().info("agent starting: level {}, server {}, data in {}{}", config_.str("level"),
                   client_->base_url(), data_dir_, reg_.id.empty() ? "" : ", node " + reg_.id);
     loop();
     if (twin_sync_) twin_sync_->stop();
+    task_runtime_->stop();
     data_plane_->stop();
     logger().info("stopped");
     return 0;
@@ -173,6 +181,7 @@ class Agent {
     }
     reg_.id = node->id;
     if (auto st = data_plane_->set_node_id(reg_.id); !st) logger().error("{}", st.error().message());
+    task_runtime_->set_node_id(reg_.id);
     start_twin_sync();
     return ok();
   }
@@ -225,6 +234,7 @@ class Agent {
   std::chrono::milliseconds interval_{5000};
   std::unique_ptr<DataPlane> data_plane_;
   std::unique_ptr<TwinSync> twin_sync_;
+  std::unique_ptr<TaskRuntime> task_runtime_;
   std::optional<std::chrono::steady_clock::time_point> models_fetched_;
 };
 
@@ -246,6 +256,9 @@ ConfigSpec config_spec() {
   spec.add({.name = "heartbeat-interval", .type = ConfigType::duration, .default_value = "5s",
             .help = "how often to report to the server"});
   spec.add({.name = "ca-file", .help = "CA certificate to verify an https:// server"});
+  spec.add({.name = "stop-tasks-on-exit", .type = ConfigType::boolean, .default_value = "false",
+            .help = "stop this node's tasks when the agent stops (default: they keep running and the "
+                    "next agent re-attaches them)"});
   add_data_plane_options(spec);
   return spec;
 }

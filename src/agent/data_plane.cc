@@ -105,6 +105,8 @@ struct DataPlane::Impl {
   std::string ingest_url;
   std::mutex mu;
   bool forwarding = false;
+  std::unique_ptr<dataplane::StreamConsumer> tap;  // task streams (tap_events)
+  std::function<Result<std::string>(const std::string&, const std::string&, size_t)> task_log;  // guarded by mu
 };
 
 DataPlane::DataPlane(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -217,6 +219,16 @@ Result<std::unique_ptr<DataPlane>> DataPlane::start(const Config& config, const 
   api::add_ingest_routes(impl->router, impl->services);
   api::add_object_intake_routes(impl->router, impl->services);
   api::add_edge_twin_routes(impl->router, impl->services);
+  impl->services.task_log = [raw](const std::string& task, const std::string& stream, size_t n) -> Result<std::string> {
+    std::function<Result<std::string>(const std::string&, const std::string&, size_t)> read;
+    {
+      std::lock_guard lock(raw->mu);
+      read = raw->task_log;
+    }
+    if (!read) return make_error(Errc::unavailable, "this agent's task runtime is not running yet");
+    return read(task, stream, n);
+  };
+  api::add_agent_task_routes(impl->router, impl->services);
   api::ServerOptions so;
   so.listen = config.str("listen");
   so.worker_threads = 2;
@@ -313,8 +325,34 @@ Status DataPlane::set_node_id(const std::string& node_id) {
   return ok();
 }
 
+Status DataPlane::emit_event(const dataplane::Event& event) {
+  std::vector<dataplane::Record> one{event};
+  IOT_TRY(impl_->buffer->stream(dataplane::kEventsStream)->append_records(one));
+  return ok();
+}
+
+void DataPlane::tap_events(std::function<void(std::span<const dataplane::Event>)> tap) {
+  auto sink = [tap = std::move(tap)](uint64_t, std::span<const dataplane::Record> records) -> Status {
+    std::vector<dataplane::Event> events;
+    for (const auto& r : records) {
+      if (const auto* e = std::get_if<dataplane::Event>(&r)) events.push_back(*e);
+    }
+    if (!events.empty()) tap(events);
+    return ok();
+  };
+  impl_->tap = std::make_unique<dataplane::StreamConsumer>(*impl_->buffer->stream(dataplane::kEventsStream),
+                                                           dataplane::ConsumerOptions{.name = "streams"}, std::move(sink));
+  impl_->tap->start();
+}
+
+void DataPlane::set_task_log(std::function<Result<std::string>(const std::string&, const std::string&, size_t)> read) {
+  std::lock_guard lock(impl_->mu);
+  impl_->task_log = std::move(read);
+}
+
 void DataPlane::stop() {
   if (!impl_) return;
+  if (impl_->tap) impl_->tap->stop();
   impl_->subscriber.reset();
   if (impl_->ingest) impl_->ingest->stop();
   if (impl_->http) impl_->http->stop();

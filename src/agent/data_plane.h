@@ -10,8 +10,10 @@
 //   <data-dir>/agent.url where this agent's ingest endpoint listens (for children, tests)
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 
 #include "core/config.h"
@@ -20,6 +22,9 @@
 
 namespace iotwins::twins {
 class EdgeTwinCache;
+}
+namespace iotwins::dataplane {
+struct Event;
 }
 
 namespace iotwins::agent {
@@ -48,6 +53,16 @@ class DataPlane {
   // are applied at ingest and spooled by the managed broker (restarted when the filters change).
   // Kept in <data-dir>/twin-models.json for restarts while the server is unreachable.
   Status set_twin_models(const std::string& models_json);
+
+  // Task streams (agent/streams.h). An event into the events stream, forwarded up like device
+  // events (durable before this returns).
+  Status emit_event(const dataplane::Event& event);
+  // Every event of the events stream — this node's and its children's, as they are appended — to
+  // `tap`, in order, at least once, from a consumer of its own (its offset persisted, so a
+  // restart resumes where it stopped). Set once, before set_node_id().
+  void tap_events(std::function<void(std::span<const dataplane::Event>)> tap);
+  // The task log reader behind GET /api/v1/tasks/{id}/logs on --listen (unavailable until set).
+  void set_task_log(std::function<Result<std::string>(const std::string&, const std::string&, size_t)> read);
 
  private:
   struct Impl;

@@ -64,6 +64,8 @@ struct Services {
   registry::ModelRegistry* models = nullptr;      // null (or no artifacts): no /api/v1/models routes
   orchestrator::Orchestrator* orchestrator = nullptr;  // null: no /api/v1/deployments routes
   NodeWatches* node_watches = nullptr;  // null: no /api/v1/nodes/{id}/watch (needs orchestrator)
+  // Agent: the tail of a task's log stream (stdout|stderr), for GET /api/v1/tasks/{id}/logs.
+  std::function<Result<std::string>(const std::string& task, const std::string& stream, size_t max_bytes)> task_log;
   // Readiness: empty string when ready, else what is not ready yet.
   std::function<std::string()> readiness;
 };
@@ -98,6 +100,11 @@ void add_edge_twin_routes(Router& router, const Services& services);
 void add_scenario_routes(Router& router, const Services& services);
 // GET /api/v1/series/query's answer (also behind /api/v1/twins/{id}/history).
 Response series_query_response(tsdb::TimeSeriesStore& store, const Clock& clock, const Request& request);
+
+// Server: agents' task reports (POST /api/v1/nodes/{id}/tasks) and deployment logs, read from
+// the agents. Agent (with task_log): GET /api/v1/tasks/{id}/logs (routes_node_tasks.cc).
+void add_node_task_routes(Router& router, const Services& services);
+void add_agent_task_routes(Router& router, const Services& services);
 
 // Every route of the server's API.
 void add_server_routes(Router& router, const Services& services);

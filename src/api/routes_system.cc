@@ -55,6 +55,7 @@ void add_server_routes(Router& router, const Services& services) {
   add_node_routes(router, services);
   add_template_routes(router, services);
   if (services.orchestrator) add_deployment_routes(router, services);
+  if (services.orchestrator) add_node_task_routes(router, services);
   if (services.series) add_series_routes(router, services);
   add_ingest_routes(router, services);
   add_event_routes(router, services);

@@ -1,4 +1,4 @@
-// iotwins deployments [ls] | show ID | events ID, and iotwins undeploy ID [--wait].
+// iotwins deployments [ls] | show ID | events ID | logs ID, and iotwins undeploy ID [--wait].
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -58,6 +58,34 @@ int events(api::HttpClient& client, const Config& c, const std::string& id) {
   return 0;
 }
 
+// Each task's log tail, read by the server from the agent that runs it.
+int logs(api::HttpClient& client, const Config& c, const std::string& id) {
+  std::string path = deployment_path(id) + "/logs?stream=" + c.str("stream") +
+                     "&tail=" + std::to_string(c.size("tail"));
+  if (!c.str("task").empty()) path += "&task=" + api::percent_encode(c.str("task"));
+  auto r = call(client, api::Method::GET, path);
+  if (!r) return report("deployments logs", r.error());
+  if (c.str("output") == "json") {
+    std::printf("%s\n", r->dump(2).c_str());
+    return 0;
+  }
+  int unreachable = 0;
+  for (const auto& item : (*r)["items"]) {
+    std::printf("==> %s on %s (%s) <==\n", item.value("task", "").c_str(), item.value("node", "").c_str(),
+                item.value("stream", "").c_str());
+    if (item.contains("error")) {
+      std::printf("(%s)\n", item.value("error", "").c_str());
+      ++unreachable;
+      continue;
+    }
+    std::string text = item.value("log", "");
+    std::fputs(text.c_str(), stdout);
+    if (!text.empty() && text.back() != '\n') std::fputc('\n', stdout);
+  }
+  if ((*r)["items"].empty()) std::printf("(no task of deployment %s is placed yet)\n", id.c_str());
+  return unreachable ? 1 : 0;
+}
+
 }  // namespace
 
 int run_deployments(std::span<const std::string> args) {
@@ -65,15 +93,20 @@ int run_deployments(std::span<const std::string> args) {
                   "Lists the computing chains deployed on the platform, or shows one:\n"
                   "  iotwins deployments [ls]        every deployment with its status and revision\n"
                   "  iotwins deployments show ID     status, reason, each node instance (node, state), outputs\n"
-                  "  iotwins deployments events ID   its event log: status changes, placements, task events",
-                  "[ls | show ID | events ID] [flags]");
-  add_client_flags(spec).positional("VERB [ID]", "ls (default), show or events (with a deployment id)");
+                  "  iotwins deployments events ID   its event log: status changes, placements, task events\n"
+                  "  iotwins deployments logs ID     each task's stdout (or --stream stderr), read from its agent",
+                  "[ls | show ID | events ID | logs ID [--task T] [--stream stderr] [--tail 64KiB]] [flags]");
+  add_client_flags(spec).positional("VERB [ID]", "ls (default), show, events or logs (with a deployment id)");
+  spec.add({.name = "task", .help = "logs: only this task (its id, or its node template's name)"});
+  spec.add({.name = "stream", .type = ConfigType::choice, .default_value = "stdout", .help = "logs: which stream",
+            .choices = {"stdout", "stderr"}});
+  spec.add({.name = "tail", .type = ConfigType::size, .default_value = "64KiB", .help = "logs: the last bytes of each log"});
   Parsed p = parse_or_exit(spec, args);
   if (p.exit_code >= 0) return p.exit_code;
   const auto& pos = p.command.positional;
   std::string verb = pos.empty() ? "ls" : pos[0];
-  if (verb != "ls" && verb != "show" && verb != "events") {
-    std::fprintf(stderr, "iotwins deployments: unknown verb '%s' (allowed: ls, show, events)\n", verb.c_str());
+  if (verb != "ls" && verb != "show" && verb != "events" && verb != "logs") {
+    std::fprintf(stderr, "iotwins deployments: unknown verb '%s' (allowed: ls, show, events, logs)\n", verb.c_str());
     return 2;
   }
   if (verb == "ls" ? pos.size() > 1 : pos.size() != 2) {
@@ -88,6 +121,7 @@ int run_deployments(std::span<const std::string> args) {
   }
   if (verb == "ls") return list(**client, p.command.config);
   if (verb == "show") return show(**client, p.command.config, pos[1]);
+  if (verb == "logs") return logs(**client, p.command.config, pos[1]);
   return events(**client, p.command.config, pos[1]);
 }
 

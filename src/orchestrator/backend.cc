@@ -191,11 +191,21 @@ Status Orchestrator::report_states(const std::string& node_id, const std::vector
   });
 }
 
-Status Orchestrator::set_attributes(const std::string& task_id, const std::map<std::string, std::string>& attributes) {
+Status Orchestrator::set_attributes(const std::string& node_id, const std::string& task_id,
+                                    const std::map<std::string, std::string>& attributes) {
   Session session(*this);
   return write([&](DeploymentTable& tx) -> Status {
     IOT_ASSIGN(auto found, tx.find_task(task_id));
     if (!found) return make_error(Errc::not_found, "task " + task_id + " is not part of any deployment");
+    if (found->node_id != node_id) {
+      return make_error(Errc::permission_denied, "task " + task_id + " runs on node " + found->node_id + ", not " + node_id);
+    }
+    bool same = true;
+    for (const auto& [k, v] : attributes) {
+      auto it = found->attributes.find(k);
+      same = same && it != found->attributes.end() && it->second == v;
+    }
+    if (same) return ok();  // reported again with every report: no write
     for (const auto& [k, v] : attributes) found->attributes[k] = v;
     return tx.update_instance(*found);
   });

@@ -78,7 +78,9 @@ class Orchestrator {
   // planned for it), pending/backoff → starting, failed → error, finished → started (it ran to
   // its end); a deleting task the agent no longer lists is deleted.
   Status report_states(const std::string& node_id, const std::vector<runtime::TaskStatus>& statuses);
-  Status set_attributes(const std::string& task_id, const std::map<std::string, std::string>& attributes);
+  // Only the agent the task is placed on may set them: another node's report is permission_denied.
+  Status set_attributes(const std::string& node_id, const std::string& task_id,
+                        const std::map<std::string, std::string>& attributes);
   // One level-triggered pass over every deployment: move units off down and draining nodes (or
   // fail them with the reason), release the next dependency layer, recompute statuses.
   Status reconcile();

@@ -76,6 +76,10 @@ struct DriverConfig {
   // Builtin tasks: their streams, their node, and where their attributes go (task id, name, value).
   StreamHub* streams = nullptr;
   NodeContext node;
+  // exec and sandbox tasks with streams run under this prefix (the agent's `iotwins stream-bridge
+  // --broker URL`), followed by --in/--out per stream and `--` and the task's own argv, so their
+  // stdin/stdout are JSON-line streams. Empty: such tasks get only IOTWINS_INPUTS/OUTPUTS.
+  std::vector<std::string> stream_bridge;
   std::function<void(const std::string& task_id, const std::string& name, const std::string& value)> on_attribute;
 };
 

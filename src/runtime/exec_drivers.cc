@@ -33,6 +33,22 @@ Fingerprint probe_runtime(const std::string& program, const std::string& path, s
   return {.available = true};
 }
 
+// A task with streams runs under the stream bridge: its records in on stdin, out on stdout
+// (cli/cmd_stream_bridge.cc). The bridge stays outside any sandbox: it needs the node's broker.
+void bridge(const DriverConfig& config, const TaskSpec& spec, ProcessOptions& options) {
+  if (config.stream_bridge.empty() || (spec.inputs.empty() && spec.outputs.empty())) return;
+  std::vector<std::string> argv = config.stream_bridge;
+  for (const auto& [flag, list] : {std::pair{"--in", &spec.inputs}, std::pair{"--out", &spec.outputs}}) {
+    for (const auto& address : *list) {
+      auto a = parse_stream_address(address);
+      if (a) argv.insert(argv.end(), {flag, a->stream});
+    }
+  }
+  argv.push_back("--");
+  argv.insert(argv.end(), options.argv.begin(), options.argv.end());
+  options.argv = std::move(argv);
+}
+
 }  // namespace
 
 Result<ProcessOptions> ExecDriver::plain_command(const TaskSpec& spec, const std::string& dir) {
@@ -55,7 +71,9 @@ Result<ProcessOptions> ExecDriver::plain_command(const TaskSpec& spec, const std
 }
 
 Result<ProcessOptions> ExecDriver::command(const TaskSpec& spec, const std::string& dir) {
-  return plain_command(spec, dir);
+  IOT_ASSIGN(ProcessOptions options, plain_command(spec, dir));
+  bridge(config_, spec, options);
+  return options;
 }
 
 Fingerprint SandboxDriver::fingerprint() {
@@ -111,6 +129,7 @@ Result<ProcessOptions> SandboxDriver::command(const TaskSpec& spec, const std::s
   }
   ProcessOptions outer;
   outer.argv = sandbox_argv(bwrap_, prlimit.value_or(""), spec, dir, inner);
+  bridge(config_, spec, outer);
   return outer;
 }
 

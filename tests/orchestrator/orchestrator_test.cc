@@ -135,12 +135,14 @@ TEST_F(OrchestratorTest, OutputsComeFromLiveAttributes) {
   ASSERT_EQ(outs.size(), 1u);
   EXPECT_EQ(outs[0].name, "detector_endpoint");
   EXPECT_FALSE(outs[0].value.has_value());
-  ASSERT_TRUE(orch_->set_attributes("dep-1.anomaly_detector.0", {{"endpoint", "tcp://10.0.0.7:7000"}}));
+  EXPECT_EQ(orch_->set_attributes("cloud-1", "dep-1.anomaly_detector.0", {{"endpoint", "x"}}).error().code(),
+            Errc::permission_denied);
+  ASSERT_TRUE(orch_->set_attributes("edge-1", "dep-1.anomaly_detector.0", {{"endpoint", "tcp://10.0.0.7:7000"}}));
   outs = *orch_->outputs(d.id);
   ASSERT_TRUE(outs[0].value.has_value()) << outs[0].error;
   EXPECT_EQ(*outs[0].value, "tcp://10.0.0.7:7000");
   EXPECT_EQ(instance(d.id, "anomaly_detector").attributes.at("node"), "edge-1");
-  EXPECT_EQ(orch_->set_attributes("dep-1.none.0", {{"a", "b"}}).error().code(), Errc::not_found);
+  EXPECT_EQ(orch_->set_attributes("edge-1", "dep-1.none.0", {{"a", "b"}}).error().code(), Errc::not_found);
 }
 
 TEST_F(OrchestratorTest, ObserverHearsEveryChangedNodeOnce) {
