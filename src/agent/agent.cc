@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <random>
 
+#include "agent/credentials.h"
 #include "agent/data_plane.h"
 #include "agent/identity.h"
 #include "agent/task_runtime.h"
@@ -96,6 +97,16 @@ class Agent {
     api::ClientOptions copts;
     copts.ca_file = config_.str("ca-file");
     copts.request_timeout = std::chrono::seconds(10);
+    // Credentials (docs/security.md "Machines"): stored ones, or a join with --join-token.
+    auto creds = ensure_credentials(fs_, data_dir_, config_.str("server"), copts, config_.str("join-token"),
+                                    config_.str("level"), [](auto d) { return wait_for_termination(d).has_value(); });
+    if (!creds) return fail(creds.error());
+    if (*creds) {
+      creds_ = std::move(*creds);
+      copts = with_credentials(copts, *creds_);
+      reg_.id = creds_->node_id;
+    }
+    server_options_ = copts;
     auto client = api::HttpClient::create(config_.str("server"), copts);
     if (!client) return fail(client.error(), 2);
     client_ = std::move(*client);
@@ -140,6 +151,7 @@ class Agent {
       if (wait_for_termination(wait)) return;
       Status st = registered ? heartbeat() : register_node();
       if (st) refresh_models();
+      if (creds_) maintain_credentials(st.has_value());
       if (st) {
         registered = true;
         attempt = 0;
@@ -191,6 +203,7 @@ class Agent {
     if (twin_sync_) return;
     api::ClientOptions copts;
     copts.ca_file = config_.str("ca-file");
+    if (creds_) copts = with_credentials(copts, *creds_);
     twin_sync_ = std::make_unique<TwinSync>(config_.str("server"), copts, reg_.id, data_plane_->twin_cache());
     twin_sync_->start();
   }
@@ -207,6 +220,18 @@ class Agent {
     if (auto st = data_plane_->set_twin_models(body["items"].dump()); !st) {
       logger().warn("twin models: {}", st.error().message());
     }
+  }
+
+  // After each heartbeat (or failed attempt: an expired certificate is renewed with the token):
+  // the client certificate when due; once online, the devices' MQTT credentials.
+  void maintain_credentials(bool online) {
+    auto rotated = rotate_if_due(fs_, *creds_, config_.str("server"), server_options_,
+                                 SystemClock::instance().now_ns() / 1'000'000'000);
+    if (!rotated) logger().warn("client certificate rotation: {} (retrying)", rotated.error().message());
+    if (!online || config_.str("broker-auth") != "on") return;
+    auto devices = fetch_device_credentials(*client_, creds_->node_id);
+    Status st = devices ? data_plane_->set_device_credentials(*devices) : Status(std::unexpected(devices.error()));
+    if (!st) logger().warn("{}", st.error().message());
   }
 
   Status heartbeat() {
@@ -231,6 +256,8 @@ class Agent {
   std::string data_dir_;
   model::NodeRegistration reg_;
   std::unique_ptr<api::HttpClient> client_;
+  std::optional<NodeCredentials> creds_;
+  api::ClientOptions server_options_;
   std::chrono::milliseconds interval_{5000};
   std::unique_ptr<DataPlane> data_plane_;
   std::unique_ptr<TwinSync> twin_sync_;
@@ -256,6 +283,8 @@ ConfigSpec config_spec() {
   spec.add({.name = "heartbeat-interval", .type = ConfigType::duration, .default_value = "5s",
             .help = "how often to report to the server"});
   spec.add({.name = "ca-file", .help = "CA certificate to verify an https:// server"});
+  spec.add({.name = "join-token", .help = "one-time token to join the server (iotwins nodes join-token); "
+                                          "used once, the credentials are kept in <data-dir>/identity"});
   spec.add({.name = "stop-tasks-on-exit", .type = ConfigType::boolean, .default_value = "false",
             .help = "stop this node's tasks when the agent stops (default: they keep running and the "
                     "next agent re-attaches them)"});

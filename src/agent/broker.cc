@@ -11,6 +11,10 @@
 
 #include "core/fs.h"
 #include "core/log.h"
+#include "dataplane/broker/device_auth.h"
+#include "iam/encoding.h"
+#include "iam/secret_file.h"
+#include "mqtt/client.h"
 
 namespace iotwins::agent {
 namespace {
@@ -74,8 +78,51 @@ std::string default_broker_plugin() {
 }
 
 std::string ManagedBroker::url() const {
-  return std::string(options_.tls_cert.empty() ? "mqtt://" : "mqtts://") + (options_.host == "0.0.0.0" ? std::string("127.0.0.1") : options_.host) + ":" +
-         std::to_string(port_);
+  std::string login = options_.device_auth ? internal_user_ + ":" + internal_password_ + "@" : "";
+  return std::string(options_.tls_cert.empty() ? "mqtt://" : "mqtts://") + login +
+         (options_.host == "0.0.0.0" ? std::string("127.0.0.1") : options_.host) + ":" + std::to_string(port_);
+}
+
+Status ManagedBroker::set_device_credentials(const std::map<std::string, std::string>& sha256_by_twin) {
+  if (!options_.device_auth) return ok();
+  std::lock_guard lock(mu_);
+  if (sha256_by_twin == device_sha256_) return ok();
+  device_sha256_ = sha256_by_twin;
+  IOT_TRY(write_credentials());
+  logger().info("broker: {} device credentials", device_sha256_.size());
+  return ok();
+}
+
+Status ManagedBroker::init_credentials() {
+  // '$' is not allowed in twin ids, so no device can take the agent's name.
+  internal_user_ = "$agent";
+  IOT_ASSIGN(std::string raw, iam::random_bytes(24));
+  internal_password_ = iam::to_hex(raw);
+  // The devices known at the last run may connect at once, even while the server is away.
+  std::string path = join_path(join_path(options_.data_dir, "broker"), "credentials");
+  if (auto text = PosixFileSystem::instance().read_file(path)) {
+    if (auto users = dataplane::broker::parse_broker_users(*text, path)) {
+      for (const auto& [name, user] : *users) {
+        if (!user.internal) device_sha256_[name] = user.password_sha256;
+      }
+    } else {
+      logger().warn("broker: {} ignored: {}", path, users.error().message());
+    }
+  }
+  IOT_TRY(PosixFileSystem::instance().create_dirs(join_path(options_.data_dir, "broker")));
+  std::lock_guard lock(mu_);
+  return write_credentials();
+}
+
+Status ManagedBroker::write_credentials() {
+  dataplane::broker::BrokerUsers users;
+  for (const auto& [twin, digest] : device_sha256_) {
+    if (twin == internal_user_) continue;  // never shadows the agent's own login
+    users[twin] = {false, digest};
+  }
+  users[internal_user_] = {true, dataplane::broker::sha256_hex_of(internal_password_)};
+  return iam::write_secret_file(PosixFileSystem::instance(), join_path(join_path(options_.data_dir, "broker"), "credentials"),
+                                dataplane::broker::format_broker_users(users));
 }
 
 Status ManagedBroker::write_config() {
@@ -92,7 +139,11 @@ Status ManagedBroker::write_config() {
   if (!options_.tls_cert.empty()) {
     c += "certfile " + options_.tls_cert + "\nkeyfile " + options_.tls_key + "\n";
   }
-  c += "allow_anonymous true\n";
+  if (options_.device_auth) {
+    c += "allow_anonymous false\n";
+  } else {
+    c += "allow_anonymous true\n";
+  }
   // As root Mosquitto would switch to the user "mosquitto", who cannot write our data dir.
   if (::geteuid() == 0) c += "user root\n";
   c += "persistence true\n";
@@ -110,6 +161,7 @@ Status ManagedBroker::write_config() {
   c += "plugin_opt_fsync " + options_.fsync + "\n";
   c += "plugin_opt_max_bytes " + std::to_string(options_.spool_max_bytes) + "\n";
   c += "plugin_opt_full_policy " + options_.full_policy + "\n";
+  if (options_.device_auth) c += "plugin_opt_auth_file " + join_path(dir, "credentials") + "\n";
   if (!options_.extra_topics.empty()) {
     std::string filters;
     for (const auto& t : options_.extra_topics) {
@@ -166,9 +218,10 @@ Result<std::unique_ptr<ManagedBroker>> ManagedBroker::start(BrokerOptions option
                             " is already in use: stop what listens there or choose another with --mqtt-port");
     }
   }
+  if (b->options_.device_auth) IOT_TRY(b->init_credentials());
   IOT_TRY(b->write_config());
   IOT_TRY(b->launch());
-  logger().info("broker listening at {} (pid {}, spool {})", b->url(), b->process_.pid(),
+  logger().info("broker listening at {} (pid {}, spool {})", mqtt::redact_url(b->url()), b->process_.pid(),
                 b->options_.spool_dir);
   b->thread_ = std::thread([p = b.get()] { p->supervise(); });
   return b;

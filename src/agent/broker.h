@@ -5,12 +5,14 @@
 //   <data-dir>/broker/mosquitto.conf   generated at every start
 //   <data-dir>/broker/mosquitto.log    the broker's log
 //   <data-dir>/broker/db/              Mosquitto's persistence (sessions, queued QoS 1)
+//   <data-dir>/broker/credentials      with device_auth: who may connect (0600; device_auth.h)
 //   <data-dir>/spool/                  what the plugin makes durable before PUBACK
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -41,6 +43,10 @@ struct BrokerOptions {
   uint32_t max_inflight_messages = 100;
   // Topic filters the plugin spools besides iotwins/+/… (twin models' topic mappings).
   std::vector<std::string> extra_topics;
+  // Per-device credentials and topic ACLs (the plugin's auth_file): no anonymous clients; a
+  // device logs in as its twin id and may use iotwins/<twin>/… only; the agent and its tasks
+  // log in with an internal credential made at every start (in url()).
+  bool device_auth = false;
 };
 
 // The plugin next to this executable (build/lib or an installed lib dir); empty if none.
@@ -53,16 +59,23 @@ class ManagedBroker {
   void stop();
 
   uint16_t port() const { return port_; }
-  std::string url() const;  // mqtt://host:port, or mqtts:// with TLS
+  // mqtt://host:port, or mqtts:// with TLS; with device_auth it carries the internal credential
+  // (mqtt://user:password@host:port): for the agent's own clients and tasks, never for logs.
+  std::string url() const;
   uint64_t restarts() const { return restarts_; }
   bool running() const { return running_; }
   // Spools these filters too from now on: rewrites the config and restarts the broker when they
   // changed (devices reconnect; QoS 1 messages in flight are resent by them).
   Status set_extra_topics(std::vector<std::string> topics);
+  // With device_auth: the devices that may connect now (twin id → SHA-256 hex of its password),
+  // written to the credentials file when they changed; the plugin re-reads it within a tick.
+  Status set_device_credentials(const std::map<std::string, std::string>& sha256_by_twin);
 
  private:
   explicit ManagedBroker(BrokerOptions o) : options_(std::move(o)) {}
   Status write_config();
+  Status init_credentials();   // the internal login, and the devices of the last run
+  Status write_credentials();  // mu_ held
   Status launch();  // start and wait until it accepts connections
   void supervise();
 
@@ -77,6 +90,8 @@ class ManagedBroker {
   std::atomic<uint64_t> restarts_{0};
   std::atomic<bool> running_{false};
   std::atomic<bool> reconfiguring_{false};
+  std::string internal_user_, internal_password_;      // set once at start
+  std::map<std::string, std::string> device_sha256_;  // guarded by mu_
 };
 
 // A free TCP port on host (bind to port 0, read it back, close).

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/broker.h"
+#include "agent/credentials.h"
 #include "mqtt/client.h"
 #include "api/http_client.h"
 #include "api/http_server.h"
@@ -64,6 +65,10 @@ void add_data_plane_options(ConfigSpec& spec) {
   spec.add({.name = "mqtt-tls-cert",
             .help = "PEM certificate: the managed broker accepts devices over MQTT with TLS only"});
   spec.add({.name = "mqtt-tls-key", .help = "PEM private key of --mqtt-tls-cert"});
+  spec.add({.name = "broker-auth", .type = ConfigType::choice, .default_value = "off",
+            .help = "on: devices log in to the managed broker as their twin id with the password from "
+                    "POST /api/v1/twins/{id}/credentials and may use only iotwins/<twin>/… (needs a joined node)",
+            .choices = {"on", "off"}});
   spec.add({.name = "broker-plugin", .help = "path of libiotwins_broker.so (default: next to this program)"});
   spec.add({.name = "spool-fsync", .type = ConfigType::choice, .default_value = "periodic",
             .help = "when device messages reach the disk: periodic (written before PUBACK, fsynced "
@@ -119,6 +124,8 @@ Result<std::unique_ptr<DataPlane>> DataPlane::start(const Config& config, const 
   impl->parent_url = config.str("parent-url").empty() ? config.str("server") : config.str("parent-url");
   impl->client_options.ca_file = config.str("ca-file");
   impl->client_options.request_timeout = std::chrono::seconds(30);
+  IOT_ASSIGN(auto creds, load_credentials(fs, data_dir));  // the node's, when it joined
+  if (creds) impl->client_options = with_credentials(impl->client_options, *creds);
   IOT_ASSIGN(auto policy, dataplane::parse_full_policy(config.str("buffer-policy")));
   dataplane::NodeBufferOptions bo;
   bo.dir = join_path(data_dir, "buffer");
@@ -153,6 +160,7 @@ Result<std::unique_ptr<DataPlane>> DataPlane::start(const Config& config, const 
     b.fsync = config.str("spool-fsync");
     b.tls_cert = config.str("mqtt-tls-cert");
     b.tls_key = config.str("mqtt-tls-key");
+    b.device_auth = config.str("broker-auth") == "on";
     b.extra_topics = impl->mapper.subscriptions();
     if (b.tls_cert.empty() != b.tls_key.empty()) {
       return make_error(Errc::invalid_argument, "--mqtt-tls-cert and --mqtt-tls-key go together");
@@ -242,7 +250,7 @@ Result<std::unique_ptr<DataPlane>> DataPlane::start(const Config& config, const 
   impl->ingest_url = (impl->http->tls() ? "https://" : "http://") + impl->http->address();
   IOT_TRY(fs.write_file_atomic(join_path(data_dir, "agent.url"), impl->ingest_url + "\n"));
   logger().info("data plane: ingest endpoint {}, devices on {}, forwarding to {}", impl->ingest_url,
-                impl->mqtt_url.empty() ? "(no broker)" : impl->mqtt_url, impl->parent_url);
+                impl->mqtt_url.empty() ? "(no broker)" : mqtt::redact_url(impl->mqtt_url), impl->parent_url);
   return std::unique_ptr<DataPlane>(new DataPlane(std::move(impl)));
 }
 
@@ -299,6 +307,10 @@ Status DataPlane::set_twin_models(const std::string& models_json) {
   IOT_TRY(PosixFileSystem::instance().write_file_atomic(join_path(impl_->data_dir, "twin-models.json"), models_json));
   if (impl_->broker) IOT_TRY(impl_->broker->set_extra_topics(impl_->mapper.subscriptions()));
   return ok();
+}
+
+Status DataPlane::set_device_credentials(const std::map<std::string, std::string>& sha256_by_twin) {
+  return impl_->broker ? impl_->broker->set_device_credentials(sha256_by_twin) : ok();
 }
 
 Status DataPlane::set_node_id(const std::string& node_id) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -53,6 +54,8 @@ class DataPlane {
   // are applied at ingest and spooled by the managed broker (restarted when the filters change).
   // Kept in <data-dir>/twin-models.json for restarts while the server is unreachable.
   Status set_twin_models(const std::string& models_json);
+  // The MQTT credentials of the devices attached to this node (--broker-auth on; else ignored).
+  Status set_device_credentials(const std::map<std::string, std::string>& sha256_by_twin);
 
   // Task streams (agent/streams.h). An event into the events stream, forwarded up like device
   // events (durable before this returns).

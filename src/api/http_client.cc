@@ -13,6 +13,7 @@
 #include <charconv>
 #include <limits>
 #include <deque>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -136,7 +137,9 @@ class Connection {
 class BeastClient final : public HttpClient {
  public:
   BeastClient(std::string base, Url url, ClientOptions o, std::unique_ptr<ssl::context> tls)
-      : base_(std::move(base)), url_(std::move(url)), options_(std::move(o)), tls_(std::move(tls)) {}
+      : base_(std::move(base)), url_(std::move(url)), options_(std::move(o)), tls_(std::move(tls)) {
+    if (!options_.client_cert_file.empty()) cert_modified_ = modified(options_.client_cert_file);
+  }
 
   const std::string& base_url() const override { return base_; }
   void set_bearer_token(std::string token) override {
@@ -174,8 +177,24 @@ class BeastClient final : public HttpClient {
  private:
   using ssl_stream = beast::ssl_stream<beast::tcp_stream>;
 
+  static std::filesystem::file_time_type modified(const std::string& path) {
+    std::error_code ec;
+    auto t = std::filesystem::last_write_time(path, ec);
+    return ec ? std::filesystem::file_time_type::min() : t;
+  }
+  // A client certificate renewed on disk (an agent's rotation rewrites the file) is used from
+  // the next connection on; a connection made with the old one keeps its own context.
+  void reload_client_certificate() {
+    if (options_.client_cert_file.empty()) return;
+    auto now = modified(options_.client_cert_file);
+    if (now == cert_modified_) return;
+    if (auto ctx = make_client_tls(options_)) tls_ = std::move(*ctx);
+    cert_modified_ = now;
+  }
+
   template <class Stream>
   Status connect(std::unique_ptr<Connection<Stream>>& conn) {
+    if constexpr (std::is_same_v<Stream, ssl_stream>) reload_client_certificate();
     conn = std::make_unique<Connection<Stream>>(ioc_, tls_.get());
     beast::error_code ec;
     tcp::resolver resolver(ioc_);
@@ -324,6 +343,7 @@ class BeastClient final : public HttpClient {
   Url url_;
   ClientOptions options_;
   std::unique_ptr<ssl::context> tls_;
+  std::filesystem::file_time_type cert_modified_ = std::filesystem::file_time_type::min();
   net::io_context ioc_;
   beast::flat_buffer buffer_;
   std::unique_ptr<Connection<beast::tcp_stream>> plain_;

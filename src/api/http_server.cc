@@ -9,7 +9,11 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include <openssl/bn.h>
+#include <openssl/x509.h>
+
 #include <atomic>
+#include <cctype>
 #include <charconv>
 #include <future>
 #include <mutex>
@@ -124,6 +128,20 @@ http::response<http::string_body> to_beast(const Response& r, unsigned version, 
   return res;
 }
 
+// A certificate's serial as iam::CertInfo writes it: lower-case hex without leading zeros.
+std::string serial_hex(X509* cert) {
+  if (cert == nullptr) return {};
+  BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr);
+  if (bn == nullptr) return {};
+  char* hex = BN_bn2hex(bn);
+  std::string out = hex ? hex : "";
+  OPENSSL_free(hex);
+  BN_free(bn);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  size_t nz = out.find_first_not_of('0');
+  return nz == std::string::npos ? std::string("0") : out.substr(nz);
+}
+
 beast::tcp_stream& lowest(beast::tcp_stream& s) { return s; }
 beast::tcp_stream& lowest(beast::ssl_stream<beast::tcp_stream>& s) { return beast::get_lowest_layer(s); }
 
@@ -231,6 +249,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     }
     request_.headers.erase("X-Client-CN");  // only the TLS layer may set it
     if (!peer_cn_.empty()) request_.headers["X-Client-CN"] = peer_cn_;
+    request_.peer_subject = peer_cn_;
 
     Match m = shared_.router.match(request_.method, request_.path);
     if (m.route && m.route->websocket && websocket::is_upgrade(req)) return upgrade(*m.route);
@@ -510,7 +529,21 @@ class BeastServer final : public HttpServer {
     if (!o.tls_client_ca_file.empty()) {
       ssl_->load_verify_file(o.tls_client_ca_file, ec);
       if (ec) return make_error(Errc::invalid_argument, "TLS client CA " + o.tls_client_ca_file + ": " + ec.message());
-      ssl_->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+      ssl_->set_verify_mode(o.tls_client_cert_optional ? ssl::verify_peer
+                                                       : ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+      if (o.client_cert_revoked) {
+        // Revocation is asked live, so a node revoked a moment ago is refused at its next handshake.
+        ssl_->set_verify_callback([revoked = o.client_cert_revoked](bool preverified, ssl::verify_context& ctx) {
+          X509_STORE_CTX* store = ctx.native_handle();
+          if (!preverified || X509_STORE_CTX_get_error_depth(store) != 0) return preverified;
+          std::string serial = serial_hex(X509_STORE_CTX_get_current_cert(store));
+          if (serial.empty() || revoked(serial)) {
+            X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REVOKED);
+            return false;
+          }
+          return true;
+        });
+      }
     }
     tls_ = true;
     return ok();

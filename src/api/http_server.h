@@ -32,6 +32,13 @@ struct ServerOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;
+  // With client_ca: a certificate is optional — one presented must verify (else the handshake
+  // fails), but clients without one are served and authenticate otherwise (a bearer token; a
+  // node joining has no certificate yet). Request::peer_subject tells which case it is.
+  bool tls_client_cert_optional = false;
+  // Asked during the handshake with the serial (lower-case hex, no leading zeros) of a client
+  // certificate that verified; true refuses it (a revoked node). Called on an I/O thread.
+  std::function<bool(const std::string& serial)> client_cert_revoked;
 };
 
 // A server-side WebSocket. send() and close() are thread-safe; callbacks run on an I/O thread

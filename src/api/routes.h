@@ -37,6 +37,10 @@ class EdgeTwinCache;
 namespace iotwins::orchestrator {
 class Orchestrator;
 }
+namespace iotwins::iam {
+class IamStore;
+class CertificateAuthority;
+}
 
 namespace iotwins::api {
 
@@ -64,6 +68,8 @@ struct Services {
   registry::ModelRegistry* models = nullptr;      // null (or no artifacts): no /api/v1/models routes
   orchestrator::Orchestrator* orchestrator = nullptr;  // null: no /api/v1/deployments routes
   NodeWatches* node_watches = nullptr;  // null: no /api/v1/nodes/{id}/watch (needs orchestrator)
+  iam::IamStore* iam = nullptr;                // identities and credentials
+  iam::CertificateAuthority* ca = nullptr;     // with iam: joining, node certificates, revocation
   // Agent: the tail of a task's log stream (stdout|stderr), for GET /api/v1/tasks/{id}/logs.
   std::function<Result<std::string>(const std::string& task, const std::string& stream, size_t max_bytes)> task_log;
   // Readiness: empty string when ready, else what is not ready yet.
@@ -105,6 +111,10 @@ Response series_query_response(tsdb::TimeSeriesStore& store, const Clock& clock,
 // the agents. Agent (with task_log): GET /api/v1/tasks/{id}/logs (routes_node_tasks.cc).
 void add_node_task_routes(Router& router, const Services& services);
 void add_agent_task_routes(Router& router, const Services& services);
+
+// Server (with iam and ca): join tokens, nodes joining, certificate rotation, node revocation,
+// the CA certificate, and device MQTT credentials (routes_join.cc).
+void add_join_routes(Router& router, const Services& services);
 
 // Every route of the server's API.
 void add_server_routes(Router& router, const Services& services);

@@ -64,6 +64,7 @@ void add_server_routes(Router& router, const Services& services) {
   add_scenario_routes(router, services);
   add_artifact_routes(router, services);
   add_model_routes(router, services);
+  if (services.iam && services.ca) add_join_routes(router, services);
   // Last, so the document lists every route (itself included, through the router reference).
   router.add(Method::GET, "/api/v1/openapi.json", [&router](Request&) {
     return json_response(200, openapi_document(router, build_info().version));

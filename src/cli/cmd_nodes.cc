@@ -1,4 +1,4 @@
-// iotwins nodes [ls] | show ID | drain ID | undrain ID
+// iotwins nodes [ls] | show ID | drain ID | undrain ID | plan FILE | join-token | join-tokens | revoke ID
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -142,9 +142,14 @@ int run_nodes(std::span<const std::string> args) {
                   "  iotwins nodes show ID     one node with its facts and live KPIs\n"
                   "  iotwins nodes drain ID    place no new tasks there (undrain ID reverts)\n"
                   "  iotwins nodes plan FILE   dry-run the scheduler: where would these requests go, or\n"
-                  "                            why not (FILE: requests, optionally nodes; else live nodes)",
-                  "[ls | show ID | drain ID | undrain ID | plan FILE] [flags]");
-  add_client_flags(spec).positional("VERB [ARG]", "ls (default), show, drain, undrain (with a node id) or plan (with a file)");
+                  "                            why not (FILE: requests, optionally nodes; else live nodes)\n"
+                  "  iotwins nodes join-token  a one-time token for a new node (--group, --ttl); join-tokens lists them\n"
+                  "  iotwins nodes revoke ID   refuse the node's certificates and API token from now on",
+                  "[ls | show ID | drain ID | undrain ID | plan FILE | join-token | join-tokens | revoke ID] [flags]");
+  add_client_flags(spec).positional("VERB [ARG]", "ls (default), show, drain, undrain, revoke (with a node id), plan (with a file), "
+                                                  "join-token, join-tokens");
+  spec.add({.name = "group", .default_value = "default", .help = "join-token: the group the node will belong to"});
+  spec.add({.name = "ttl", .type = ConfigType::duration, .default_value = "1h", .help = "join-token: how long it may be used (at most 7 days)"});
   Parsed p = parse_or_exit(spec, args);
   if (p.exit_code >= 0) return p.exit_code;
   const auto& pos = p.command.positional;
@@ -155,15 +160,17 @@ int run_nodes(std::span<const std::string> args) {
                  verb == "plan" ? "file" : "node id");
     return false;
   };
-  if (verb != "ls" && verb != "show" && verb != "drain" && verb != "undrain" && verb != "plan") {
-    std::fprintf(stderr, "iotwins nodes: unknown verb '%s' (allowed: ls, show, drain, undrain, plan)\n", verb.c_str());
+  const bool no_arg = verb == "ls" || verb == "join-token" || verb == "join-tokens";
+  if (!no_arg && verb != "show" && verb != "drain" && verb != "undrain" && verb != "plan" && verb != "revoke") {
+    std::fprintf(stderr, "iotwins nodes: unknown verb '%s' (allowed: ls, show, drain, undrain, plan, join-token, "
+                         "join-tokens, revoke)\n", verb.c_str());
     return 2;
   }
-  if (verb == "ls" && pos.size() > 1) {
-    std::fprintf(stderr, "iotwins nodes ls: takes no arguments\n");
+  if (no_arg && pos.size() > 1) {
+    std::fprintf(stderr, "iotwins nodes %s: takes no arguments\n", verb.c_str());
     return 2;
   }
-  if (verb != "ls" && !need_id()) return 2;
+  if (!no_arg && !need_id()) return 2;
   if (verb == "plan") return run_nodes_plan(p.command.config, pos[1]);
   auto client = make_client(p.command.config);
   if (!client) {
@@ -172,6 +179,9 @@ int run_nodes(std::span<const std::string> args) {
   }
   if (verb == "ls") return list(**client, p.command.config);
   if (verb == "show") return show(**client, p.command.config, pos[1]);
+  if (verb == "join-token") return run_nodes_join_token(**client, p.command.config);
+  if (verb == "join-tokens") return run_nodes_join_tokens(**client, p.command.config);
+  if (verb == "revoke") return run_nodes_revoke(**client, pos[1]);
   return drain(**client, pos[1], verb == "drain");
 }
 
