@@ -5,6 +5,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -28,9 +31,56 @@ std::string read_text(const std::string& path) {
   return ss.str();
 }
 
+namespace {
+
+std::mutex tokens_mu;
+std::map<std::string, std::string>& tokens() {
+  static std::map<std::string, std::string> by_url;
+  return by_url;
+}
+std::set<std::string>& enforcing() {  // servers that refuse requests without credentials
+  static std::set<std::string> urls;
+  return urls;
+}
+
+// An agent started against a server that requires credentials joins it: a join token made with
+// the admin's token (unless the test gives one, or the agent has joined before).
+void add_join_token(std::vector<std::string>& args) {
+  if (args.empty() || args[0] != "agent") return;
+  std::string server, data_dir;
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == "--join-token") return;
+    if (args[i] == "--server") server = args[i + 1];
+    if (args[i] == "--data-dir") data_dir = args[i + 1];
+  }
+  {
+    std::lock_guard lock(tokens_mu);
+    if (!enforcing().contains(server)) return;
+  }
+  if (!data_dir.empty() && std::filesystem::exists(data_dir + "/identity")) return;
+  nlohmann::json t = http_json(server, "POST", "/api/v1/join-tokens", R"({"ttl":"1h"})");
+  ASSERT_FALSE(t.is_null()) << "no join token from " << server;
+  ASSERT_EQ(t["_status"], 201) << t.dump();
+  args.insert(args.end(), {"--join-token", t["token"].get<std::string>()});
+}
+
+api::ClientOptions with_token(const std::string& url) {
+  api::ClientOptions o;
+  o.bearer_token = token_for(url);
+  return o;
+}
+
+}  // namespace
+
+std::string token_for(const std::string& url) {
+  std::lock_guard lock(tokens_mu);
+  auto it = tokens().find(url);
+  return it == tokens().end() ? std::string() : it->second;
+}
+
 nlohmann::json http_json(const std::string& base, const std::string& method, const std::string& path,
                          const std::string& body) {
-  auto c = api::HttpClient::create(base);
+  auto c = api::HttpClient::create(base, with_token(base));
   if (!c) return nullptr;
   auto r = (*c)->request(api::parse_method(method), path, body);
   if (!r) return nullptr;
@@ -53,13 +103,19 @@ std::string read_trimmed(const std::string& path) {
   return s;
 }
 
-CommandResult run_cli(const std::vector<std::string>& args) {
+CommandResult run_cli(const std::vector<std::string>& args, const CliOptions& options) {
   static int counter = 0;
   std::string out = ::testing::TempDir() + "iotwins-cli-" + std::to_string(::getpid()) + "-" +
                     std::to_string(counter++) + ".out";
   ProcessOptions o;
   o.argv = {binary()};
   o.argv.insert(o.argv.end(), args.begin(), args.end());
+  o.env = options.env;
+  o.stdin_path = options.stdin_path;
+  for (size_t i = 0; options.server_token && i + 1 < args.size(); ++i) {
+    if (args[i] != "--server") continue;
+    if (std::string token = token_for(args[i + 1]); !token.empty()) o.env.push_back("IOTWINS_TOKEN=" + token);
+  }
   o.stdout_path = out;
   o.stderr_path = "stdout";
   auto p = Process::spawn(o);
@@ -80,6 +136,7 @@ Daemon::~Daemon() {
 }
 
 void Daemon::start() {
+  add_join_token(args_);
   ProcessOptions o;
   o.argv = {binary()};
   o.argv.insert(o.argv.end(), args_.begin(), args_.end());
@@ -100,13 +157,16 @@ void Daemon::kill9() {
 std::string Daemon::log() const { return read_text(log_path_); }
 
 static std::vector<std::string> server_args(const std::string& dir, std::vector<std::string> extra) {
-  std::vector<std::string> args = {"server", "--listen", "127.0.0.1:0", "--data-dir", dir + "/server"};
+  std::vector<std::string> args = {"server", "--listen", "127.0.0.1:0", "--data-dir", dir + "/server",
+                                   "--admin-password-file", dir + "/admin.password"};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
 
 ServerDaemon::ServerDaemon(const std::string& dir, std::vector<std::string> extra)
-    : dir_(dir), daemon_("server", server_args(dir, std::move(extra)), dir) {}
+    : dir_(dir), daemon_("server", server_args(dir, std::move(extra)), dir) {
+  std::ofstream(dir_ + "/admin.password") << kTestAdminPassword << "\n";
+}
 
 void ServerDaemon::start() {
   std::string url_file = dir_ + "/server/server.url";
@@ -123,10 +183,20 @@ void ServerDaemon::start() {
     auto r = (*c)->request(api::Method::GET, "/readyz");
     return r && r->status == 200;
   })) << daemon_.log();
+  auto c = api::HttpClient::create(url_);
+  ASSERT_TRUE(c);
+  nlohmann::json login{{"grant_type", "password"}, {"username", "admin"}, {"password", kTestAdminPassword}};
+  auto r = (*c)->request(api::Method::POST, "/api/v1/auth/token", login.dump());
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : r.error().to_string()) << "\n" << daemon_.log();
+  token_ = nlohmann::json::parse(r->body)["access_token"];
+  auto anonymous = (*c)->request(api::Method::GET, "/api/v1/nodes");
+  std::lock_guard lock(tokens_mu);
+  tokens()[url_] = token_;
+  if (anonymous && anonymous->status == 401) enforcing().insert(url_);
 }
 
 nlohmann::json ServerDaemon::get(const std::string& path) {
-  auto c = api::HttpClient::create(url_);
+  auto c = api::HttpClient::create(url_, with_token(url_));
   auto r = (*c)->request(api::Method::GET, path);
   EXPECT_TRUE(r) << r.error().to_string();
   if (!r) return nullptr;

@@ -24,8 +24,14 @@ struct CommandResult {
   int code = -1;
   std::string out;  // stdout and stderr together
 };
-// Runs `iotwins args…` to completion.
-CommandResult run_cli(const std::vector<std::string>& args);
+struct CliOptions {
+  std::vector<std::string> env;  // "K=V" for the command
+  std::string stdin_path;        // empty: inherited
+  bool server_token = true;      // send the admin token of the --server the args name
+};
+// Runs `iotwins args…` to completion. When args name a --server that a ServerDaemon of this
+// process started, its admin token goes along as IOTWINS_TOKEN (unless !server_token).
+CommandResult run_cli(const std::vector<std::string>& args, const CliOptions& options = {});
 
 // A long-running iotwins process whose output goes to a log file.
 class Daemon {
@@ -45,13 +51,17 @@ class Daemon {
   Process process_;
 };
 
-// A server on a free port with its own data dir; url() once ready.
+// A server on a free port with its own data dir; url() once ready. Its first start makes the
+// admin with a known password (--admin-password-file); start() logs in as admin, and token()
+// is sent by get(), http_json/get_json and run_cli for this server's URL.
+inline constexpr const char* kTestAdminPassword = "e2e-admin-password";
 class ServerDaemon {
  public:
   explicit ServerDaemon(const std::string& dir, std::vector<std::string> extra = {});
   void start();  // starts and waits until server.url exists and /readyz answers
   ExitStatus stop() { return daemon_.stop(); }
   const std::string& url() const { return url_; }
+  const std::string& token() const { return token_; }
   Daemon& daemon() { return daemon_; }
   nlohmann::json get(const std::string& path);  // GET → JSON (fails the test on error)
 
@@ -59,9 +69,13 @@ class ServerDaemon {
   std::string dir_;
   Daemon daemon_;
   std::string url_;
+  std::string token_;
 };
 
-// One request to `base` + `path`: the JSON answer ({} when it has none) with "_status" added, or
+// The admin token of the ServerDaemon serving `url` ("" when none of this process does).
+std::string token_for(const std::string& url);
+
+// One request to `base` + `path` (with token_for(base)): the JSON answer ({} when it has none) with "_status" added, or
 // null when the server cannot be reached. For polling conditions without failing the test.
 nlohmann::json http_json(const std::string& base, const std::string& method, const std::string& path,
                          const std::string& body = "");
