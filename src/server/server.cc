@@ -57,6 +57,8 @@ ConfigSpec config_spec() {
   spec.add({.name = "tls-key", .help = "PEM private key of --tls-cert"});
   spec.add({.name = "tls-client-ca", .help = "require client certificates signed by this CA (mTLS)"});
   add_security_config(spec);
+  spec.add({.name = "node-cert-validity", .type = ConfigType::duration, .default_value = "720h",
+            .help = "lifetime of the client certificates issued to nodes (renewed after two thirds)"});
   return spec;
 }
 
@@ -146,18 +148,24 @@ int run(const Config& config) {
   // Node down, heartbeats and layers advance without a request: a pass every few seconds.
   ReconcileLoop reconcile_loop(**orch, config.duration("reconcile-interval"));
 
-  // Identities and the CA in <data-dir>/ca (made on first start, or the operator's own
-  // ca.crt/ca.key placed there): the TLS listener's certificate comes from it.
+  // Machines: the CA in <data-dir>/ca (made on first start, or the operator's own ca.crt/ca.key
+  // placed there) signs the nodes' client certificates; the store holds who joined.
   auto iam_store = iam::IamStore::open(**db, SystemClock::instance());
   if (!iam_store) {
     log.error("{}", iam_store.error().message());
     return 1;
   }
-  auto ca = iam::CertificateAuthority::open(fs, join_path(data_dir, "ca"), SystemClock::instance());
+  iam::CaOptions ca_options;
+  ca_options.client_validity = std::chrono::duration_cast<std::chrono::seconds>(config.duration("node-cert-validity"));
+  // notBefore is backdated for clocks that lag, but never by more than a quarter of a (test's)
+  // short lifetime, or it would be due for rotation as soon as it is issued.
+  ca_options.backdate = std::min(ca_options.backdate, ca_options.client_validity / 4);
+  auto ca = iam::CertificateAuthority::open(fs, join_path(data_dir, "ca"), SystemClock::instance(), ca_options);
   if (!ca) {
     log.error("{}", ca.error().message());
     return 1;
   }
+
   // People and programs: token keys, audit log, OIDC, the first admin (security.h).
   auto security = Security::open(config, fs, **db, **iam_store, data_dir);
   if (!security) {
@@ -177,6 +185,8 @@ int run(const Config& config) {
   services.models = models->get();
   services.orchestrator = orch->get();
   services.node_watches = &node_watches;
+  services.iam = iam_store->get();
+  services.ca = ca->get();
   services.readiness = [] { return std::string(); };
   api::Router router;
   api::add_server_routes(router, services);
@@ -193,6 +203,12 @@ int run(const Config& config) {
     log.error("{}", st.error().message());
     return st.error().code() == Errc::invalid_argument ? 2 : 1;
   }
+  if (!http.tls_cert_file.empty() && http.tls_client_ca_file.empty()) {
+    // Nodes that joined present a certificate from our CA; others (joining, people) use tokens.
+    http.tls_client_ca_file = join_path(data_dir, "ca/ca.crt");
+    http.tls_client_cert_optional = true;
+  }
+  http.client_cert_revoked = [ca = ca->get()](const std::string& serial) { return ca->is_revoked(serial); };
   if (http.tls_cert_file.empty() != http.tls_key_file.empty()) {
     log.error("--tls-cert and --tls-key go together");
     return 2;
