@@ -29,6 +29,16 @@ Response json_response(int status, const nlohmann::json& body) {
   return r;
 }
 
+Result<std::string> string_member(const nlohmann::json& body, const char* name, bool required) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) {
+    if (required) return make_error(Errc::invalid_argument, std::string("'") + name + "' is required");
+    return std::string();
+  }
+  if (!it->is_string()) return make_error(Errc::invalid_argument, std::string("'") + name + "' must be a string");
+  return it->get<std::string>();
+}
+
 Result<nlohmann::json> parse_json_body(const Request& request) {
   if (request.body.empty()) return make_error(Errc::invalid_argument, "the request body is empty; expected JSON");
   try {

@@ -42,17 +42,6 @@ json binding_json(const iam::RoleBinding& b) {
           {"created", series::format_time(b.created_ns)}};
 }
 
-// A string member of a JSON object body; `required` members must be present and non-empty.
-Result<std::string> member(const json& body, const char* name, bool required) {
-  auto it = body.find(name);
-  if (it == body.end() || it->is_null()) {
-    if (required) return make_error(Errc::invalid_argument, std::string("'") + name + "' is required");
-    return std::string();
-  }
-  if (!it->is_string()) return make_error(Errc::invalid_argument, std::string("'") + name + "' must be a string");
-  return it->get<std::string>();
-}
-
 Result<json> object_body(const Request& req) {
   IOT_ASSIGN(auto body, parse_json_body(req));
   if (!body.is_object()) return make_error(Errc::invalid_argument, "the body must be a JSON object");
@@ -86,8 +75,8 @@ void add_user_routes(Router& router, Auth& auth) {
   router.add(Method::POST, "/api/v1/iam/users", [&auth, &store](Request& req) {
     auto body = object_body(req);
     if (!body) return problem(body.error());
-    auto name = member(*body, "name", true);
-    auto password = member(*body, "password", false);
+    auto name = string_member(*body, "name", true);
+    auto password = string_member(*body, "password", false);
     if (!name || !password) return problem(!name ? name.error() : password.error());
     auto user = store.create_user(*name, *password);
     Status st = user ? ok() : Status(std::unexpected(user.error()));
@@ -102,7 +91,7 @@ void add_user_routes(Router& router, Auth& auth) {
     if (!body) return problem(body.error());
     const std::string& name = req.param("name");
     Status st = ok();
-    if (auto p = member(*body, "password", false); !p) {
+    if (auto p = string_member(*body, "password", false); !p) {
       st = std::unexpected(p.error());
     } else if (!p->empty()) {
       st = store.set_password(name, *p);
@@ -134,8 +123,8 @@ void add_group_routes(Router& router, Auth& auth) {
   router.add(Method::POST, "/api/v1/iam/groups", [&auth, &store](Request& req) {
     auto body = object_body(req);
     if (!body) return problem(body.error());
-    auto name = member(*body, "name", true);
-    auto description = member(*body, "description", false);
+    auto name = string_member(*body, "name", true);
+    auto description = string_member(*body, "description", false);
     if (!name || !description) return problem(!name ? name.error() : description.error());
     auto g = store.create_group(*name, *description);
     Status st = g ? ok() : Status(std::unexpected(g.error()));
@@ -149,7 +138,7 @@ void add_group_routes(Router& router, Auth& auth) {
   router.add(Method::POST, "/api/v1/iam/groups/{name}/members", [&auth, &store](Request& req) {
     auto body = object_body(req);
     if (!body) return problem(body.error());
-    auto text = member(*body, "subject", true);
+    auto text = string_member(*body, "subject", true);
     if (!text) return problem(text.error());
     auto subject = iam::parse_subject(*text);
     if (!subject) return problem(subject.error());
@@ -177,8 +166,8 @@ void add_service_account_routes(Router& router, Auth& auth) {
   router.add(Method::POST, "/api/v1/iam/service-accounts", [&auth, &store](Request& req) {
     auto body = object_body(req);
     if (!body) return problem(body.error());
-    auto name = member(*body, "name", true);
-    auto description = member(*body, "description", false);
+    auto name = string_member(*body, "name", true);
+    auto description = string_member(*body, "description", false);
     if (!name || !description) return problem(!name ? name.error() : description.error());
     auto a = store.create_service_account(*name, *description);
     Status st = a ? ok() : Status(std::unexpected(a.error()));
@@ -205,8 +194,8 @@ void add_token_routes(Router& router, Auth& auth) {
   router.add(Method::POST, "/api/v1/iam/tokens", [&auth, &store](Request& req) {
     auto body = object_body(req);
     if (!body) return problem(body.error());
-    auto text = member(*body, "subject", true);
-    auto name = member(*body, "name", false);
+    auto text = string_member(*body, "subject", true);
+    auto name = string_member(*body, "name", false);
     if (!text || !name) return problem(!text ? text.error() : name.error());
     auto subject = iam::parse_subject(*text);
     if (!subject) return problem(subject.error());
@@ -240,9 +229,9 @@ void add_binding_routes(Router& router, Auth& auth) {
   router.add(Method::POST, "/api/v1/iam/bindings", [&auth, &store](Request& req) {
     auto body = object_body(req);
     if (!body) return problem(body.error());
-    auto role_text = member(*body, "role", true);
-    auto subject_text = member(*body, "subject", true);
-    auto scope = member(*body, "scope", false);
+    auto role_text = string_member(*body, "role", true);
+    auto subject_text = string_member(*body, "subject", true);
+    auto scope = string_member(*body, "scope", false);
     if (!role_text || !subject_text || !scope) {
       return problem(!role_text ? role_text.error() : !subject_text ? subject_text.error() : scope.error());
     }

@@ -27,16 +27,6 @@ std::string random_node_id(std::string_view level) {
   return id;
 }
 
-Result<std::string> string_field(const nlohmann::json& body, const char* name, bool required) {
-  auto it = body.find(name);
-  if (it == body.end() || it->is_null()) {
-    if (required) return make_error(Errc::invalid_argument, std::string("field '") + name + "' is required");
-    return std::string();
-  }
-  if (!it->is_string()) return make_error(Errc::invalid_argument, std::string("field '") + name + "' must be a string");
-  return it->get<std::string>();
-}
-
 // The subject acting: the guard's principal, else a verified client certificate.
 std::string caller(const Request& req) {
   if (req.principal) return req.principal->subject.to_string();
@@ -82,8 +72,8 @@ void add_join_routes(Router& router, const Services& s) {
   router.add(Method::POST, "/api/v1/join-tokens", [&store](Request& req) {
     auto body = parse_json_body(req);
     if (!body) return problem(body.error());
-    auto group = string_field(*body, "group", false);
-    auto ttl_text = string_field(*body, "ttl", false);
+    auto group = string_member(*body, "group", false);
+    auto ttl_text = string_member(*body, "ttl", false);
     if (!group) return problem(group.error());
     if (!ttl_text) return problem(ttl_text.error());
     if (group->empty()) *group = "default";
@@ -114,9 +104,9 @@ void add_join_routes(Router& router, const Services& s) {
   router.add(Method::POST, "/api/v1/nodes/join", [&store, &ca](Request& req) {
     auto body = parse_json_body(req);
     if (!body) return problem(body.error());
-    auto token = string_field(*body, "join_token", true);
-    auto csr = string_field(*body, "csr", true);
-    auto level = string_field(*body, "level", false);
+    auto token = string_member(*body, "join_token", true);
+    auto csr = string_member(*body, "csr", true);
+    auto level = string_member(*body, "level", false);
     if (!token) return problem(token.error());
     if (!csr) return problem(csr.error());
     if (!level) return problem(level.error());
@@ -151,7 +141,7 @@ void add_join_routes(Router& router, const Services& s) {
     if (auto st = require_node(req, store, id); !st) return problem(st.error());
     auto body = parse_json_body(req);
     if (!body) return problem(body.error());
-    auto csr = string_field(*body, "csr", true);
+    auto csr = string_member(*body, "csr", true);
     if (!csr) return problem(csr.error());
     auto node = store.get_node(id);
     if (!node) return problem(node.error());
