@@ -17,6 +17,7 @@
 #include "core/signals.h"
 #include "model/json.h"
 #include "sysinfo/sysinfo.h"
+#include "tasks/builtins.h"
 
 namespace iotwins::agent {
 namespace {
@@ -119,6 +120,7 @@ class Agent {
     data_plane_ = std::move(*dp);
     reg_.ingest_url = data_plane_->ingest_url();
     // Tasks run from the persisted desired set before the server is reached (edge autonomy).
+    tasks::register_builtin_tasks();  // the operators of the iotwins task and service types
     auto tasks = TaskRuntime::open({.data_dir = data_dir_, .server_url = config_.str("server"), .client = copts,
                                     .node_id = reg_.id, .data_plane = data_plane_.get(),
                                     .stop_tasks_on_exit = config_.boolean("stop-tasks-on-exit")});

@@ -107,14 +107,14 @@ void add_scenario_routes(Router& router, const Services& services);
 // GET /api/v1/series/query's answer (also behind /api/v1/twins/{id}/history).
 Response series_query_response(tsdb::TimeSeriesStore& store, const Clock& clock, const Request& request);
 
+// Server (with iam and ca): join tokens, nodes joining, certificate rotation, node revocation,
+// the CA certificate, and device MQTT credentials (routes_join.cc).
+void add_join_routes(Router& router, const Services& services);
+
 // Server: agents' task reports (POST /api/v1/nodes/{id}/tasks) and deployment logs, read from
 // the agents. Agent (with task_log): GET /api/v1/tasks/{id}/logs (routes_node_tasks.cc).
 void add_node_task_routes(Router& router, const Services& services);
 void add_agent_task_routes(Router& router, const Services& services);
-
-// Server (with iam and ca): join tokens, nodes joining, certificate rotation, node revocation,
-// the CA certificate, and device MQTT credentials (routes_join.cc).
-void add_join_routes(Router& router, const Services& services);
 
 // Every route of the server's API.
 void add_server_routes(Router& router, const Services& services);

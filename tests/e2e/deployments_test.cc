@@ -1,7 +1,8 @@
 // Deployments end to end: the real server and three real agents (iot, edge, cloud). The factory
 // chain is placed level by level, the node watch (plain GET and WebSocket) shows each node its
-// tasks, updates touch only what changed, undeploy empties the desired sets. Agents do not run
-// tasks yet, so deployments stay CREATE_IN_PROGRESS here.
+// tasks, updates touch only what changed, undeploy empties the desired sets. The agents run the
+// chain's builtin tasks (filter, inference, training, simulation, broker and store services), so
+// `deploy --wait` reaches CREATE_COMPLETE and `undeploy --wait` DELETE_COMPLETE.
 #include <gtest/gtest.h>
 
 #include <condition_variable>
@@ -108,7 +109,7 @@ TEST_F(DeploymentsTest, FactoryChainIsPlacedByLevelUpdatedAndUndeployed) {
     const std::string node = n["node"];
     ASSERT_TRUE(level_of_.contains(node)) << n.dump();
     EXPECT_EQ(level_of_[node], want->second) << n.dump();
-    if (n["task_id"] == "" || n["state"] != "starting") continue;
+    if (n["task_id"] == "" || (n["state"] != "starting" && n["state"] != "started")) continue;
     ++released;
     bool listed = false;
     json set = watch(node);
@@ -134,6 +135,11 @@ TEST_F(DeploymentsTest, FactoryChainIsPlacedByLevelUpdatedAndUndeployed) {
   EXPECT_EQ(send(api::Method::GET, "/api/v1/nodes/" + edge + "/watch?revision=" + std::to_string(rev - 1)).status, 200);
   EXPECT_EQ(send(api::Method::GET, "/api/v1/nodes/" + edge + "/watch?revison=1").status, 400);
   EXPECT_EQ(send(api::Method::GET, "/api/v1/nodes/nowhere/watch").status, 404);
+  // Once the agents run every task, each layer released, the sets stay as they are.
+  ASSERT_TRUE(eventually([&] { return server_->get("/api/v1/deployments/" + id)["status"] == "CREATE_COMPLETE"; },
+                         std::chrono::seconds(60)))
+      << server_->get("/api/v1/deployments/" + id).dump();
+  d = server_->get("/api/v1/deployments/" + id);
   std::map<std::string, json> before;
   for (const auto& [node, level] : level_of_) before[node] = watch(node);
 
@@ -161,7 +167,25 @@ TEST_F(DeploymentsTest, FactoryChainIsPlacedByLevelUpdatedAndUndeployed) {
     if (e["kind"] == "changed") changed.push_back(e["node"]);
   }
   EXPECT_EQ(changed, std::vector<std::string>{"anomaly_detector"});
-  for (const auto& [node, set] : before) EXPECT_EQ(watch(node), set) << "the update touched " << node;
+  // Only the detector's node gets a new set (with the new threshold); the others are untouched.
+  std::string detector_node;
+  json updated_body = json::parse(updated.body);
+  for (const auto& n : updated_body["instances"]) {
+    if (n["name"] == "anomaly_detector") detector_node = n["node"];
+  }
+  for (const auto& [node, set] : before) {
+    if (node != detector_node) {
+      EXPECT_EQ(watch(node), set) << "the update touched " << node;
+      continue;
+    }
+    EXPECT_TRUE(eventually([&] {
+      json now = watch(node);
+      for (const auto& t : now["tasks"]) {
+        if (t["id"] == id + ".anomaly_detector.0") return t["config"].dump().find("0.95") != std::string::npos;
+      }
+      return false;
+    })) << watch(node).dump();
+  }
 
   // Undeploy: every desired set empties, with a new revision.
   auto removed = send(api::Method::DELETE, "/api/v1/deployments/" + id);
@@ -181,9 +205,10 @@ TEST_F(DeploymentsTest, FactoryChainIsPlacedByLevelUpdatedAndUndeployed) {
 TEST_F(DeploymentsTest, CliDeploysListsShowsAndUndeploys) {
   std::string file = dir_ + "/factory.yaml";
   ASSERT_TRUE(PosixFileSystem::instance().write_file_atomic(file, factory_yaml()));
-  auto deploy = run_cli({"deploy", file, "--server", server_->url(), "--input", "threshold=0.9"});
-  ASSERT_EQ(deploy.code, 0) << deploy.out;
-  EXPECT_NE(deploy.out.find("CREATE_IN_PROGRESS"), std::string::npos) << deploy.out;
+  auto deploy = run_cli({"deploy", file, "--server", server_->url(), "--input", "threshold=0.9", "--wait",
+                         "--timeout", "60s"});
+  ASSERT_EQ(deploy.code, 0) << deploy.out << agents_[0]->log() << agents_[1]->log() << agents_[2]->log();
+  EXPECT_NE(deploy.out.find("CREATE_COMPLETE"), std::string::npos) << deploy.out;
   EXPECT_NE(deploy.out.find("vibration_filter[0]"), std::string::npos) << deploy.out;
 
   auto ls = run_cli({"deployments", "--server", server_->url()});
@@ -191,12 +216,24 @@ TEST_F(DeploymentsTest, CliDeploysListsShowsAndUndeploys) {
   EXPECT_NE(ls.out.find("dep-1"), std::string::npos) << ls.out;
   auto show = run_cli({"deployments", "show", "dep-1", "--server", server_->url(), "-o", "json"});
   ASSERT_EQ(show.code, 0) << show.out;
-  EXPECT_EQ(json::parse(show.out)["inputs"]["threshold"], 0.9);
+  json shown = json::parse(show.out);
+  EXPECT_EQ(shown["inputs"]["threshold"], 0.9);
+  // The output comes from the live attribute the inference task set on its agent.
+  EXPECT_TRUE(eventually([&] {
+    json d = server_->get("/api/v1/deployments/dep-1");
+    return d["outputs"]["detector_endpoint"].is_string() &&
+           d["outputs"]["detector_endpoint"].get<std::string>().find("/iotwins/press-17/events/anomaly") !=
+               std::string::npos;
+  })) << server_->get("/api/v1/deployments/dep-1").dump();
   auto events = run_cli({"deployments", "events", "dep-1", "--server", server_->url()});
   EXPECT_EQ(events.code, 0) << events.out;
   EXPECT_NE(events.out.find("released"), std::string::npos) << events.out;
+  auto logs = run_cli({"deployments", "logs", "dep-1", "--task", "anomaly_detector", "--server", server_->url()});
+  EXPECT_EQ(logs.code, 0) << logs.out;
+  EXPECT_NE(logs.out.find("press-anomaly"), std::string::npos) << logs.out;
 
-  // --wait gives up after --timeout while the agents run nothing: exit 3 with a hint.
+  // --wait gives up after --timeout while an agent is gone: exit 3 with a hint.
+  agents_[0]->kill9();  // the IoT agent: its filter is never confirmed stopped before the node is down
   auto wait = run_cli({"undeploy", "dep-1", "--server", server_->url(), "--wait", "--timeout", "1s"});
   EXPECT_EQ(wait.code, 3) << wait.out;
   EXPECT_NE(wait.out.find("DELETE_IN_PROGRESS"), std::string::npos) << wait.out;
