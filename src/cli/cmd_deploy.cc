@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <thread>
 
@@ -96,7 +97,8 @@ int run_deploy(std::span<const std::string> args) {
                   "printed with line and column), places each task on a node of the right level and hands\n"
                   "it to that node's agent. Prints the deployment id and where every instance went; with\n"
                   "--wait, follows it until CREATE_COMPLETE (exit 0) or CREATE_FAILED (exit 1, with the\n"
-                  "reasons; exit 3 when --timeout passes first). Imports: built-in profiles only.",
+                  "reasons; exit 3 when --timeout passes first). Imports: built-in profiles only. An artifact\n"
+                  "file given as a path relative to the template is uploaded to the artifact store first.",
                   "FILE [--input name=value]... [--wait [--timeout 5m]] [flags]");
   add_client_flags(spec);
   spec.add({.name = "input", .type = ConfigType::list, .help = "a template input, name=value (repeatable)"});
@@ -127,7 +129,15 @@ int run_deploy(std::span<const std::string> args) {
     std::fprintf(stderr, "iotwins deploy: %s\n", client.error().message().c_str());
     return 2;
   }
-  json body{{"template", *text}, {"inputs", json::parse(tosca::value_to_json(*inputs))}};
+  std::string base_dir = std::filesystem::path(pos[0]).parent_path().string();
+  auto shipped = upload_local_artifacts(**client, *text, base_dir.empty() ? "." : base_dir,
+                                        [&](const std::string& path, const std::string& sha) {
+                                          if (c.str("output") != "json") {
+                                            std::printf("artifact %s → sha256:%s\n", path.c_str(), sha.c_str());
+                                          }
+                                        });
+  if (!shipped) return report("deploy", shipped.error());
+  json body{{"template", *shipped}, {"inputs", json::parse(tosca::value_to_json(*inputs))}};
   auto d = call(**client, api::Method::POST, "/api/v1/deployments", body.dump());
   if (!d) return report("deploy", d.error());
   if (c.str("output") == "json" && !c.boolean("wait")) {

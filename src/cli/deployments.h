@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <functional>
 #include <span>
 #include <string>
 
@@ -24,5 +25,10 @@ int wait_for_deployment(api::HttpClient& client, const std::string& id, std::chr
 // "d-1  CREATE_FAILED  cannot place: …" and, per instance, "  name[index]  node  state  reason".
 void print_deployment(const nlohmann::json& d);
 std::string deployment_path(const std::string& id);
+// Uploads every artifact file given as a path relative to the template (base_dir) to the server's
+// artifact store and returns the template with `sha256:<hex>` in each one's place; `uploaded` hears
+// (path, sha256) of each. A relative path that is not a file is invalid_argument.
+Result<std::string> upload_local_artifacts(api::HttpClient& client, const std::string& text, const std::string& base_dir,
+                                           const std::function<void(const std::string&, const std::string&)>& uploaded);
 
 }  // namespace iotwins::cli

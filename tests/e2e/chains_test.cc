@@ -89,10 +89,17 @@ class ChainsTest : public ::testing::Test {
     }
   }
 
-  Daemon& start_agent(const std::string& name, const std::string& level, const std::string& labels) {
+  // mqtt_port 0: no broker (the exec tasks of the chain above need none).
+  Daemon& start_agent(const std::string& name, const std::string& level, const std::string& labels,
+                      uint16_t mqtt_port = 0) {
     std::vector<std::string> args = {"agent", "--server", server_->url(), "--level", level, "--data-dir",
                                      dir_ + "/" + name, "--name", name, "--heartbeat-interval", "200ms",
-                                     "--mqtt", "none", "--labels", labels, "--stop-tasks-on-exit"};
+                                     "--labels", labels, "--stop-tasks-on-exit"};
+    if (mqtt_port) {
+      args.insert(args.end(), {"--mqtt-port", std::to_string(mqtt_port)});
+    } else {
+      args.insert(args.end(), {"--mqtt", "none"});
+    }
     agents_[name] = std::make_unique<Daemon>(name, args, dir_);
     agents_[name]->start();
     return *agents_[name];
@@ -273,6 +280,41 @@ TEST_F(ChainsTest, AgentRestartedWhileTheServerIsDownKeepsItsTasksAndReportsLate
   EXPECT_NE(events.find("recovered"), std::string::npos) << events;
   EXPECT_NE(events.find("exited"), std::string::npos) << events;
   EXPECT_TRUE(status_is(id, "CREATE_COMPLETE")) << deployment(id).dump();
+}
+
+// examples/chains/custom-task: a Python script between a builtin filter (same node: over the
+// node's broker through the stream bridge) and its own copy in the cloud (another node: through
+// the data plane and the server's event log), uploaded by `iotwins deploy` and fetched by sha256.
+TEST_F(ChainsTest, CustomTaskInAnotherLanguageReadsAndWritesJsonLines) {
+  const uint16_t edge_mqtt = ::iotwins::testing::free_port();
+  start_agent("edge-a", "edge", "zone=z1", edge_mqtt);
+  start_agent("cloud-1", "cloud", "zone=z9", ::iotwins::testing::free_port());
+  ASSERT_TRUE(nodes_ready(2)) << agent_logs();
+  const std::string example = std::string(IOTWINS_SOURCE_DIR) + "/examples/chains/custom-task/chain.yaml";
+  auto deploy = run_cli({"deploy", example, "--wait", "--timeout", "60s", "--server", server_->url()});
+  ASSERT_EQ(deploy.code, 0) << deploy.out << agent_logs();
+  EXPECT_NE(deploy.out.find("scale.py → sha256:"), std::string::npos) << deploy.out;
+  const std::string id = server_->get("/api/v1/deployments")["items"][0]["id"];
+
+  // A hot and a cold reading of the oven: only the hot one passes the filter, is converted, archived.
+  ::iotwins::dataplane::testing::Publisher device("oven-1", edge_mqtt);
+  uint64_t n = 0;
+  ASSERT_TRUE(eventually([&] {
+    // Repeated until the chain is connected end to end (subscriptions come up as tasks start).
+    ++n;
+    device.publish("iotwins/oven-1/telemetry", R"({"temp": 60, "seq": )" + std::to_string(n) + "}", 2 * n);
+    device.publish("iotwins/oven-1/telemetry", R"({"temp": 20, "cold": 1})", 2 * n + 1);
+    auto logs = run_cli({"deployments", "logs", id, "--task", "archive", "--server", server_->url()});
+    return logs.out.find("\"temp_f\": 140.0") != std::string::npos;
+  }, std::chrono::seconds(45))) << run_cli({"deployments", "logs", id, "--server", server_->url()}).out
+                                  << run_cli({"deployments", "logs", id, "--stream", "stderr", "--server", server_->url()}).out
+                                  << agent_logs();
+  auto archived = run_cli({"deployments", "logs", id, "--task", "archive", "--server", server_->url()}).out;
+  EXPECT_EQ(archived.find("cold"), std::string::npos) << archived;
+  EXPECT_NE(archived.find("\"twin\": \"oven-1\""), std::string::npos) << archived;
+  // The records crossed nodes as stream events, kept in the server's event log.
+  json streamed = server_->get("/api/v1/events?type=stream:" + id + ".to_fahrenheit.archive");
+  EXPECT_FALSE(streamed["items"].empty()) << streamed.dump();
 }
 
 }  // namespace
