@@ -211,8 +211,15 @@ TEST(SecurityMachinesTest, DevicesUseOnlyTheirOwnTwinsTopicsOnTheAgentsBroker) {
   std::string dir = temp_dir("SecurityMachinesAcl");
   ServerDaemon server(dir);
   server.start();
-  json t = http_json(server.url(), "POST", "/api/v1/join-tokens", R"({"ttl":"10m"})");
-  ASSERT_EQ(t["_status"], 201) << t.dump();
+  // The operator's CLI makes the token (printed alone on stdout) and lists it.
+  auto made = run_cli({"nodes", "join-token", "--server", server.url(), "--ttl", "10m"});
+  ASSERT_EQ(made.code, 0) << made.out;
+  size_t at = made.out.find("iot_join_");
+  ASSERT_NE(at, std::string::npos) << made.out;
+  json t = {{"token", made.out.substr(at, made.out.find_first_of(" \n", at) - at)}};
+  auto listed = run_cli({"nodes", "join-tokens", "--server", server.url()});
+  EXPECT_EQ(listed.code, 0) << listed.out;
+  EXPECT_NE(listed.out.find("default"), std::string::npos) << listed.out;
   int mqtt_port = dataplane::testing::free_port();
   auto agent = std::make_unique<Daemon>(
       "edge", std::vector<std::string>{"agent", "--server", server.url(), "--level", "edge", "--data-dir", dir + "/edge",
@@ -264,6 +271,14 @@ TEST(SecurityMachinesTest, DevicesUseOnlyTheirOwnTwinsTopicsOnTheAgentsBroker) {
   }
   EXPECT_EQ(spool.find(R"({"temp":99})"), std::string::npos);
   EXPECT_NE(spool.find(R"({"temp":2})"), std::string::npos);
+
+  // Revoked through the CLI: the node's token no longer gets its devices' credentials.
+  auto revoked = run_cli({"nodes", "revoke", node_id, "--server", server.url()});
+  EXPECT_EQ(revoked.code, 0) << revoked.out;
+  std::string node_token = json::parse(read_text(creds_file))["api_token"];
+  json refused = call(server.url(), {.bearer_token = node_token}, api::Method::GET,
+                      "/api/v1/nodes/" + node_id + "/device-credentials");
+  EXPECT_TRUE(refused["_status"] == 401 || refused["_status"] == 403) << refused.dump();
   agent->stop();
 }
 
