@@ -200,6 +200,7 @@ TEST_F(DataPlaneTest, APartitionOfTheEdgeLosesNothingAndDuplicatesNothing) {
   server.start();
   auto target = api::parse_url(server.url());
   FaultProxy link("127.0.0.1", target->port);
+  same_server(link.url(), server.url());
   Agent edge = agent("edge", "edge", link.url(), link.url());
   mq::Publisher pub("line-1", edge.mqtt_port, 100);
   ASSERT_TRUE(pub.connected());
@@ -258,6 +259,7 @@ TEST_F(DataPlaneTest, KillingTheServerDuringIngestLosesNothing) {
   server.start();
   auto target = api::parse_url(server.url());
   FaultProxy link("127.0.0.1", target->port);
+  same_server(link.url(), server.url());
   Agent edge = agent("edge", "edge", link.url(), link.url());
   mq::Publisher pub("mixer-2", edge.mqtt_port, 100);
   ASSERT_TRUE(pub.connected());

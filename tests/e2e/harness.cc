@@ -78,6 +78,12 @@ std::string token_for(const std::string& url) {
   return it == tokens().end() ? std::string() : it->second;
 }
 
+void same_server(const std::string& alias, const std::string& url) {
+  std::lock_guard lock(tokens_mu);
+  tokens()[alias] = tokens()[url];
+  if (enforcing().contains(url)) enforcing().insert(alias);
+}
+
 nlohmann::json http_json(const std::string& base, const std::string& method, const std::string& path,
                          const std::string& body) {
   auto c = api::HttpClient::create(base, with_token(base));

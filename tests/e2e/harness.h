@@ -74,6 +74,9 @@ class ServerDaemon {
 
 // The admin token of the ServerDaemon serving `url` ("" when none of this process does).
 std::string token_for(const std::string& url);
+// `alias` (a proxy in front of the server at `url`) gets that server's token, and agents
+// started against it join that server.
+void same_server(const std::string& alias, const std::string& url);
 
 // One request to `base` + `path` (with token_for(base)): the JSON answer ({} when it has none) with "_status" added, or
 // null when the server cannot be reached. For polling conditions without failing the test.
