@@ -1,13 +1,14 @@
 // iotwins up: everything on one machine for a first run. Each component is its own process
 // (the real binary in another role), its output in <data-dir>/logs/, restarted if it dies,
-// stopped cleanly on Ctrl-C. Today: the server and an edge agent; the brokers, the IoT and
-// cloud agents, the simulated plant and the example chain join as their issues land.
+// stopped cleanly on Ctrl-C: the server, an edge, an IoT and a cloud agent (each with its broker),
+// the simulated plant with its twins and hybrid twin, and the factory chain deployed on the agents.
 #include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "cli/client.h"
@@ -64,6 +65,9 @@ class Up {
       if (ec) return fail("cannot remove " + data_dir_ + ": " + ec.message());
       std::printf("  fresh start: removed %s\n", data_dir_.c_str());
     }
+    auto chain_inputs = chain_inputs_for_plant(config_.str("plant"));
+    if (!chain_inputs) return fail(chain_inputs.error().message());
+    if (auto st = check_ports(); !st) return fail(st.error().message());
     auto& fs = PosixFileSystem::instance();
     if (auto st = fs.create_dirs(join_path(data_dir_, "logs")); !st) return fail(st.error().message());
     std::printf("iotwins up — starting the continuum on this machine (data in %s)\n", data_dir_.c_str());
@@ -85,7 +89,8 @@ class Up {
     auto& edge = add("agent-edge", {"agent", "--level", "edge", "--server", url_, "--data-dir",
                                     join_path(data_dir_, "agent-edge"), "--name", "edge-1",
                                     "--heartbeat-interval", "2s", "--mqtt-port", std::to_string(config_.integer("mqtt-port")),
-                                    "--log-level", config_.str("log-level")});
+                                    "--labels", "plant=" + chain_inputs->values["plant"].get<std::string>(),
+                                    "--stop-tasks-on-exit", "--log-level", config_.str("log-level")});
     if (auto st = start(edge); !st) return fail(st.error().message());
     if (auto st = wait_for_nodes(1); !st) return fail(st.error().message());
     std::printf("  ✓ edge agent      registered and ready        %5.1fs\n", since(step));
@@ -100,11 +105,13 @@ class Up {
     if (!edge_url) return fail(edge_url.error().message());
     auto& iot = add("agent-iot", {"agent", "--level", "iot", "--server", url_, "--parent-url", *edge_url, "--data-dir",
                                   join_path(data_dir_, "agent-iot"), "--name", "iot-1", "--heartbeat-interval", "2s",
-                                  "--mqtt-port", std::to_string(edge_port + 1), "--log-level", config_.str("log-level")});
+                                  "--mqtt-port", std::to_string(edge_port + 1), "--stop-tasks-on-exit", "--log-level",
+                                  config_.str("log-level")});
     if (auto st = start(iot); !st) return fail(st.error().message());
     auto& cloud = add("agent-cloud", {"agent", "--level", "cloud", "--server", url_, "--data-dir",
                                       join_path(data_dir_, "agent-cloud"), "--name", "cloud-1", "--heartbeat-interval", "2s",
-                                      "--mqtt-port", std::to_string(edge_port + 2), "--log-level", config_.str("log-level")});
+                                      "--mqtt-port", std::to_string(edge_port + 2), "--stop-tasks-on-exit",
+                                      "--log-level", config_.str("log-level")});
     if (auto st = start(cloud); !st) return fail(st.error().message());
     if (auto st = wait_for_nodes(3); !st) return fail(st.error().message());
     std::printf("  ✓ iot agent       mqtt://127.0.0.1:%-13lld forwards to the edge agent  %5.1fs\n", edge_port + 1, since(step));
@@ -126,6 +133,20 @@ class Up {
     if (auto st = start(hybrid); !st) return fail(st.error().message());
     std::printf("  ✓ plant           %zu twins, simulated devices on the iot broker   %5.1fs\n", *twins, since(step));
 
+    // 5. The factory chain on the three agents, watching one of the plant's pumps.
+    step = Clock::now();
+    auto chain = ensure_chain(**client, config_.str("chain"), *chain_inputs, join_path(data_dir_, "chain.json"));
+    if (!chain) return fail("the chain " + config_.str("chain") + ": " + chain.error().message());
+    std::printf("  … chain           %s %s (watching %s), waiting for its tasks\n", chain->id.c_str(),
+                chain->action.c_str(), chain_inputs->twin.c_str());
+    std::fflush(stdout);
+    auto deployed = wait_for_chain(**client, chain->id, std::chrono::seconds(120));
+    if (!deployed) return fail(deployed.error().message());
+    std::printf("  ✓ chain           %s %-24s %5.1fs\n", chain->id.c_str(), deployed->value("status", "").c_str(),
+                since(step));
+    chain_ = *deployed;
+    chain_twin_ = chain_inputs->twin;
+
     summary(since(t0));
     int code = supervise();
     shutdown();
@@ -146,6 +167,24 @@ class Up {
     std::fprintf(stderr, "iotwins up: %s\n", message.c_str());
     shutdown();
     return 1;
+  }
+
+  // The server's port and the three brokers' (edge, iot = edge + 1, cloud = edge + 2).
+  Status check_ports() {
+    std::string listen = config_.str("listen");
+    size_t colon = listen.rfind(':');
+    if (colon != std::string::npos) {
+      IOT_TRY(check_port_free(listen.substr(0, colon), std::atoi(listen.c_str() + colon + 1), "the server",
+                              "choose a free address with 'iotwins up --listen 127.0.0.1:8471'"));
+    }
+    const long long edge = config_.integer("mqtt-port");
+    if (edge + 2 > 65535) return make_error(Errc::invalid_argument, "--mqtt-port: the brokers need it and the next two ports");
+    const char* names[] = {"the edge agent's MQTT broker", "the IoT agent's MQTT broker", "the cloud agent's MQTT broker"};
+    for (int i = 0; i < 3; ++i) {
+      IOT_TRY(check_port_free("127.0.0.1", static_cast<int>(edge + i), names[i],
+                              "move the three brokers with 'iotwins up --mqtt-port 1993' (it and the next two ports)"));
+    }
+    return ok();
   }
 
   Result<std::string> wait_for_server(Component& server, const std::string& dir) {
@@ -211,7 +250,8 @@ class Up {
     for (const auto& c : components_) {
       std::printf("    %-12s pid %-7d log %s\n", c->name.c_str(), c->process.pid(), c->log_path.c_str());
     }
-    std::printf("\n  Data         %s   (iotwins up --fresh starts over)\n", data_dir_.c_str());
+    print_chain();
+    std::printf("\n  Data         %s   (a second 'iotwins up' reuses it; --fresh starts over)\n", data_dir_.c_str());
     std::printf("\n  Try next (in another terminal)\n");
     std::printf("    build/bin/iotwins nodes --server %s\n", url_.c_str());
     std::printf("    build/bin/iotwins nodes show <ID> --server %s\n", url_.c_str());
@@ -220,13 +260,41 @@ class Up {
     std::printf("    build/bin/iotwins twins set-desired pump-101 speed_rpm=2400 --server %s\n", url_.c_str());
     std::printf("    build/bin/iotwins series query --twin pump-101 --property flow_m3h --from -5m --step 30s --agg mean "
                 "--server %s\n", url_.c_str());
-    std::printf("    build/bin/iotwins simulate inject valve_closure:valve-101,severity=0.9 --broker mqtt://127.0.0.1:%lld\n",
-                static_cast<long long>(config_.integer("mqtt-port")) + 1);
-    std::printf("    curl %s/api/v1/events\n", url_.c_str());
+    std::printf("    build/bin/iotwins deployments show %s --server %s\n", chain_.value("id", "").c_str(), url_.c_str());
+    std::printf("    build/bin/iotwins events --server %s\n", url_.c_str());
+    std::printf("\n  Inject a fault (the chain's model for %s is trained on the first minute of data; then:)\n",
+                chain_twin_.c_str());
+    std::printf("    build/bin/iotwins simulate inject valve_closure:%s,severity=0.9 --broker mqtt://127.0.0.1:%lld\n",
+                fault_target().c_str(), static_cast<long long>(config_.integer("mqtt-port")) + 1);
+    std::printf("    curl '%s/api/v1/events?type=anomaly'\n", url_.c_str());
     std::printf("    curl %s/metrics\n", url_.c_str());
     std::printf("    build/bin/iotwins --help\n");
     std::printf("\n  Ctrl-C stops everything.\n");
     std::fflush(stdout);
+  }
+
+  // Where each of the chain's tasks and services runs (node names, not ids).
+  void print_chain() {
+    std::map<std::string, std::string> names;  // node id → name
+    if (auto client = api::HttpClient::create(url_); client) {
+      if (auto r = call(**client, api::Method::GET, "/api/v1/nodes"); r) {
+        for (const auto& n : (*r)["items"]) names[n.value("id", "")] = n.value("name", "");
+      }
+    }
+    std::printf("\n  Chain        %s  %s  (%s, watching %s)\n", chain_.value("id", "").c_str(),
+                config_.str("chain").c_str(), chain_.value("status", "").c_str(), chain_twin_.c_str());
+    for (const auto& n : chain_.value("instances", nlohmann::json::array())) {
+      std::string node = n.value("node", "");
+      if (node.empty()) continue;  // logical nodes (the twin) run nowhere
+      std::printf("    %-18s on %-10s %s\n", n.value("name", "").c_str(),
+                  names.contains(node) ? names[node].c_str() : node.c_str(), n.value("state", "").c_str());
+    }
+  }
+
+  // The valve of the watched pump's circuit (closing it starves the pump): the plant's naming.
+  std::string fault_target() const {
+    std::string t = chain_twin_;
+    return t.starts_with("pump-") ? "valve-" + t.substr(5) : t;
   }
 
   // Waits for Ctrl-C/SIGTERM; restarts a component that dies, with a growing pause.
@@ -263,14 +331,17 @@ class Up {
   std::string data_dir_;
   std::string url_;
   std::vector<std::unique_ptr<Component>> components_;
+  nlohmann::json chain_ = nlohmann::json::object();
+  std::string chain_twin_;
 };
 
 }  // namespace
 
 int run_up(std::span<const std::string> args) {
   ConfigSpec spec("up", "Starts everything on this machine for a first run: the server, an edge, an IoT and "
-                        "a cloud agent (each with its MQTT broker), the simulated plant with its twin tree, and its "
-                        "hybrid twin — each its own process, restarted if it dies; Ctrl-C stops them all.");
+                        "a cloud agent (each with its MQTT broker), the simulated plant with its twin tree, its "
+                        "hybrid twin and the factory chain (filter on IoT, inference on the edge, training and "
+                        "simulation in the cloud) — each its own process, restarted if it dies; Ctrl-C stops them all.");
   spec.add_common();
   spec.add({.name = "data-dir", .default_value = "./iotwins-data", .help = "where every component keeps its state and logs"});
   spec.add({.name = "listen", .default_value = "127.0.0.1:8470", .help = "the server's address"});
@@ -278,6 +349,8 @@ int run_up(std::span<const std::string> args) {
             .help = "port of the edge agent's MQTT broker; the IoT agent's is the next one (the simulated plant "
                     "publishes there), the cloud agent's the one after", .min = 1, .max = 65535});
   spec.add({.name = "plant", .default_value = "examples/plant.yaml", .help = "the simulated plant (YAML)"});
+  spec.add({.name = "chain", .default_value = "examples/chains/factory.yaml",
+            .help = "the computing chain deployed on the agents (TOSCA; its inputs are set for the plant's first pump)"});
   spec.add({.name = "fresh", .type = ConfigType::boolean, .default_value = "false", .help = "delete the data dir first"});
   Parsed p = parse_or_exit(spec, args);
   if (p.exit_code >= 0) return p.exit_code;

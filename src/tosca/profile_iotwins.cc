@@ -143,6 +143,7 @@ node_types:
       model: {type: string, constraints: [{min_length: 1}]}
       dataset: {type: string, required: false}
       history: {type: scalar-unit.time, required: false, constraints: [{greater_than: 0 s}]}
+      properties: {type: list, required: false, entry_schema: {type: string}}
       epochs: {type: integer, required: false, constraints: [{greater_or_equal: 1}]}
   iotwins.nodes.Task.Simulation:
     derived_from: iotwins.nodes.Task
