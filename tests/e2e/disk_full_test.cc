@@ -31,6 +31,7 @@ TEST(DiskFullTest, TheEdgeRefusesWhatItCannotStoreAndRecoversWhenSpaceReturns) {
   std::string agent_cmd = "mount -t tmpfs -o size=48m tmpfs " + data + " && exec " + binary() +
                           " agent --server " + server.url() + " --data-dir " + data +
                           " --name edge --heartbeat-interval 300ms --mqtt-port " + std::to_string(port);
+  if (std::string join = join_token_for(server.url()); !join.empty()) agent_cmd += " --join-token " + join;
   ProcessOptions o;
   o.argv = {"unshare", "-m", "sh", "-c", agent_cmd};
   o.stdout_path = dir + "/edge.log";

@@ -74,6 +74,9 @@ class ServerDaemon {
 
 // The admin token of the ServerDaemon serving `url` ("" when none of this process does).
 std::string token_for(const std::string& url);
+// A fresh join token of the server at `url` when it refuses requests without credentials ("" when
+// it does not): for agents started outside Daemon (Daemon::start adds one by itself).
+std::string join_token_for(const std::string& url);
 // `alias` (a proxy in front of the server at `url`) gets that server's token, and agents
 // started against it join that server.
 void same_server(const std::string& alias, const std::string& url);
