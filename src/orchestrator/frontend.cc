@@ -85,10 +85,13 @@ Result<Deployment> Orchestrator::create(const std::string& template_text, const 
   d.template_text = template_text;
   d.inputs_json = inputs.empty() ? "{}" : inputs;
   d.created_ns = d.updated_ns = clock_.now_ns();
+  // The registry is read before the transaction: it persists heartbeats through the same database
+  // while holding its own lock, so asking it from inside the transaction deadlocks under load.
+  auto registry = nodes_();
   IOT_TRY(write([&](DeploymentTable& tx) -> Status {
     IOT_ASSIGN(d.id, tx.next_deployment_id());
     IOT_ASSIGN(auto all, tx.all_instances());
-    PlanInput in{model.get(), d.id, node_snapshots(nodes_(), all, d.id), {}};
+    PlanInput in{model.get(), d.id, node_snapshots(registry, all, d.id), {}};
     IOT_ASSIGN(auto plan, plan_deployment(in));
     if (!plan.failures.empty()) {
       d.progress = Progress::failed;
@@ -116,10 +119,11 @@ Result<Deployment> Orchestrator::update(const std::string& id, const std::string
                                           ", not " + std::to_string(*if_revision));
   }
   int64_t now = clock_.now_ns();
+  auto registry = nodes_();  // before the transaction (see create)
   IOT_TRY(write([&](DeploymentTable& tx) -> Status {
     IOT_ASSIGN(auto old, tx.instances(id));
     IOT_ASSIGN(auto all, tx.all_instances());
-    PlanInput in{model.get(), id, node_snapshots(nodes_(), all, id), {}};
+    PlanInput in{model.get(), id, node_snapshots(registry, all, id), {}};
     for (const auto& n : old) {
       if (!n.unit.empty() && !n.node_id.empty()) in.previous[n.unit] = n.node_id;
     }
