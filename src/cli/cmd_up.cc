@@ -266,7 +266,8 @@ class Up {
                 chain_twin_.c_str());
     std::printf("    build/bin/iotwins simulate inject valve_closure:%s,severity=0.9 --broker mqtt://127.0.0.1:%lld\n",
                 fault_target().c_str(), static_cast<long long>(config_.integer("mqtt-port")) + 1);
-    std::printf("    curl '%s/api/v1/events?type=anomaly'\n", url_.c_str());
+    std::printf("    build/bin/iotwins events --type anomaly --server %s   (the detector's events, about a minute "
+                "after the start)\n", url_.c_str());
     std::printf("    curl %s/metrics\n", url_.c_str());
     std::printf("    build/bin/iotwins --help\n");
     std::printf("\n  Ctrl-C stops everything.\n");

@@ -80,6 +80,7 @@ const Command kCommands[] = {
     {"validate", "check a TOSCA template and explain every problem", run_validate},
     {"deploy", "deploy a TOSCA computing chain onto the nodes (--wait follows it)", run_deploy},
     {"deployments", "list deployments, show one (instances, outputs) or its events", run_deployments},
+    {"events", "the event log: anomalies, alerts, lifecycle (--type anomaly, --twin ID)", run_events},
     {"undeploy", "remove a deployment's tasks from every node", run_undeploy},
     {"models", "the model registry (ls, show, register, promote, rollback) and SKAB evaluation", run_models},
     {"artifacts", "store and fetch task executables and model files by sha256 (put, get, ls)", run_artifacts},

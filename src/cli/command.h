@@ -40,6 +40,7 @@ int run_nodes(std::span<const std::string> args);
 int run_series(std::span<const std::string> args);
 int run_twins(std::span<const std::string> args);
 int run_version(std::span<const std::string> args);
+int run_events(std::span<const std::string> args);
 int run_up(std::span<const std::string> args);
 int run_models(std::span<const std::string> args);
 int run_objects(std::span<const std::string> args);
