@@ -114,6 +114,10 @@ TEST(Up, RunsTheContinuumWithTheChainAndAnomaliesFlow) {
   if (!items_of(events).empty()) {
     EXPECT_EQ(events["items"][0].value("twin", ""), "pump-101");
   }
+  auto listed = run_cli({"events", "--type", "anomaly", "--server", url});
+  EXPECT_EQ(listed.code, 0) << listed.out;
+  EXPECT_NE(listed.out.find("anomaly"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("pump-101"), std::string::npos) << listed.out;
 
   // SIGTERM: every process up started is gone (brokers and agents name the data dir; the plant and
   // the hybrid twin are in up's summary).
