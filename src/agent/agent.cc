@@ -245,6 +245,7 @@ class Agent {
       logger().debug("KPI sample failed: {}", k.error().message());
     }
     data_plane_->fill_kpis(hb.kpis);
+    hb.kpis.tasks = task_runtime_->task_kpis();
     auto res = client_->request(api::Method::PUT, "/api/v1/nodes/" + reg_.id + "/heartbeat",
                                 model::to_json(hb).dump());
     if (!res) return std::unexpected(res.error());

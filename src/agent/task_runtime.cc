@@ -342,6 +342,22 @@ void TaskRuntime::set_node_id(const std::string& node_id) {
 
 runtime::StreamHub& TaskRuntime::streams() { return *impl_->streams; }
 
+std::vector<model::TaskKpis> TaskRuntime::task_kpis() {
+  std::vector<model::TaskKpis> out;
+  for (const auto& st : impl_->sup->status()) {
+    model::TaskKpis k{.id = st.spec.id, .state = std::string(runtime::task_state_name(st.state)),
+                      .restarts = st.restarts};
+    if (st.state == runtime::TaskState::running) {
+      if (auto stats = impl_->sup->stats(st.spec.id)) {
+        k.cpu_percent = stats->cpu_percent;
+        k.rss_bytes = stats->rss_bytes;
+      }
+    }
+    out.push_back(std::move(k));
+  }
+  return out;
+}
+
 void TaskRuntime::stop() {
   if (!impl_) return;
   std::unique_ptr<api::WebSocketClient> ws;

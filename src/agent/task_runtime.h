@@ -16,6 +16,7 @@
 
 #include "api/http_client.h"
 #include "core/result.h"
+#include "model/node.h"
 #include "runtime/streams.h"
 
 namespace iotwins::agent {
@@ -43,6 +44,8 @@ class TaskRuntime {
   void set_node_id(const std::string& node_id);
   // The node's streams, for the data plane tap.
   runtime::StreamHub& streams();
+  // Each task's state and usage, for the heartbeat.
+  std::vector<model::TaskKpis> task_kpis();
   void stop();
 
   struct Impl;

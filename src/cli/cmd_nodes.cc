@@ -55,6 +55,13 @@ void print_data_plane(const json& k) {
                 static_cast<unsigned long long>(i.value("invalid_messages", uint64_t{0})),
                 static_cast<unsigned long long>(i.value("rejected_fields", uint64_t{0})));
   }
+  if (k.contains("tasks")) {
+    std::printf("  tasks      %-44s %-9s %7s %10s %8s\n", "ID", "STATE", "CPU", "RSS", "RESTARTS");
+    for (const auto& t : k["tasks"]) {
+      std::printf("             %-44s %-9s %6.1f%% %10s %8d\n", t.value("id", "").c_str(), t.value("state", "").c_str(),
+                  t.value("cpu_percent", 0.0), human_bytes(t.value("rss_bytes", 0.0)).c_str(), t.value("restarts", 0));
+    }
+  }
   if (!k.contains("buffers")) return;
   std::printf("  buffers    %-10s %10s %10s %7s %11s %9s %9s %8s %8s\n", "STREAM", "BACKLOG", "BYTES", "FULL",
               "OLDEST", "IN/s", "OUT/s", "DROPPED", "REFUSED");

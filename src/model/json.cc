@@ -1,5 +1,7 @@
 #include "model/json.h"
 
+#include <algorithm>
+
 #include "model/json_reader.h"
 
 namespace iotwins::model {
@@ -39,6 +41,14 @@ json to_json(const NodeKpis& k) {
                    {"last_error", x.last_error}});
     }
     j["buffers"] = std::move(b);
+  }
+  if (!k.tasks.empty()) {
+    json t = json::array();
+    for (const auto& x : k.tasks) {
+      t.push_back({{"id", x.id}, {"state", x.state}, {"cpu_percent", x.cpu_percent}, {"rss_bytes", x.rss_bytes},
+                   {"restarts", x.restarts}});
+    }
+    j["tasks"] = std::move(t);
   }
   if (k.ingest) {
     const auto& i = *k.ingest;
@@ -139,6 +149,22 @@ Result<NodeKpis> kpis_from_json(const json& j) {
       b.str("last_error", x.last_error, false, 4096);
       IOT_TRY(b.status());
       k.buffers.push_back(std::move(x));
+    }
+  }
+  if (const json* tasks = r.array("tasks")) {
+    if (tasks->size() > 4096) r.fail(r.field("tasks"), "at most 4096 tasks");
+    for (size_t i = 0; i < tasks->size() && !r.error(); ++i) {
+      JsonReader t((*tasks)[i], r.field("tasks") + "[" + std::to_string(i) + "]");
+      TaskKpis x;
+      t.str("id", x.id, true, 128);
+      t.str("state", x.state, false, 16);
+      t.number("cpu_percent", x.cpu_percent);
+      t.uinteger("rss_bytes", x.rss_bytes);
+      int64_t restarts = 0;
+      t.integer("restarts", restarts);
+      x.restarts = static_cast<int>(std::clamp<int64_t>(restarts, 0, 1'000'000));
+      IOT_TRY(t.status());
+      k.tasks.push_back(std::move(x));
     }
   }
   if (const json* ing = r.object("ingest")) {

@@ -75,6 +75,15 @@ struct BufferKpis {
   std::string last_error;
 };
 
+// One task the agent runs (issue #7: per-task usage in heartbeats).
+struct TaskKpis {
+  std::string id;
+  std::string state;         // pending, running, backoff, failed, finished
+  double cpu_percent = 0;    // of one core
+  uint64_t rss_bytes = 0;
+  int restarts = 0;          // within its restart policy's window
+};
+
 // The agent's ingest from its broker.
 struct IngestKpis {
   std::string broker_url;
@@ -98,6 +107,7 @@ struct NodeKpis {
   double net_tx_rate = 0;
   std::vector<BufferKpis> buffers;
   std::optional<IngestKpis> ingest;
+  std::vector<TaskKpis> tasks;
 };
 
 struct Heartbeat {

@@ -282,6 +282,50 @@ TEST_F(ChainsTest, AgentRestartedWhileTheServerIsDownKeepsItsTasksAndReportsLate
   EXPECT_TRUE(status_is(id, "CREATE_COMPLETE")) << deployment(id).dump();
 }
 
+// `iotwins nodes drain` (issue #7): the drained node's movable tasks start elsewhere and stop
+// there; a task only that node fits keeps running, with the reason in the event log. Heartbeats
+// carry each task's usage.
+TEST_F(ChainsTest, DrainMovesTasksAndHeartbeatsCarryTheirUsage) {
+  start_agent("iot-1", "iot", "zone=z0");
+  start_agent("edge-a", "edge", "zone=z1,site=a");
+  start_agent("cloud-1", "cloud", "zone=z9");
+  ASSERT_TRUE(nodes_ready(3)) << agent_logs();
+  auto deploy = run_cli({"deploy", chain_file_, "--wait", "--timeout", "60s", "--server", server_->url()});
+  ASSERT_EQ(deploy.code, 0) << deploy.out << agent_logs();
+  const std::string id = server_->get("/api/v1/deployments")["items"][0]["id"];
+  const int64_t before = pid_of(id, "analyser");
+  ASSERT_TRUE(alive(before));
+  start_agent("edge-b", "edge", "zone=z1");
+  ASSERT_TRUE(nodes_ready(4)) << agent_logs();
+
+  auto drain = run_cli({"nodes", "drain", node_id("edge-a"), "--server", server_->url()});
+  ASSERT_EQ(drain.code, 0) << drain.out;
+  ASSERT_TRUE(eventually([&] {
+    json d = deployment(id);
+    return !d.is_null() && instance(d, "analyser")["node"] == node_id("edge-b") && pid_of(id, "analyser") != 0;
+  }, std::chrono::seconds(30))) << deployment(id).dump() << agent_logs();
+  EXPECT_TRUE(eventually([&] { return !alive(before); })) << "the drained node still runs pid " << before;
+  // `pinned` fits no other node: it keeps running where it is, and the event log says why.
+  json pinned = instance(deployment(id), "pinned");
+  EXPECT_EQ(pinned["node"], node_id("edge-a")) << pinned.dump();
+  EXPECT_EQ(pinned["state"], "started") << pinned.dump();
+  std::string events = events_text(id);
+  EXPECT_NE(events.find("drain_blocked"), std::string::npos) << events;
+  EXPECT_NE(events.find("is draining and no other node fits"), std::string::npos) << events;
+
+  // edge-b's heartbeat lists the analyser with its usage; `nodes show` prints it.
+  const std::string task = id + ".analyser.0";
+  ASSERT_TRUE(eventually([&] {
+    json node = server_->get("/api/v1/nodes/" + node_id("edge-b"));
+    for (const auto& t : node["kpis"]["tasks"]) {
+      if (t["id"] == task) return t["state"] == "running" && t["rss_bytes"].get<uint64_t>() > 0;
+    }
+    return false;
+  })) << server_->get("/api/v1/nodes/" + node_id("edge-b")).dump();
+  auto show = run_cli({"nodes", "show", node_id("edge-b"), "--server", server_->url()});
+  EXPECT_NE(show.out.find(task), std::string::npos) << show.out;
+}
+
 // examples/chains/custom-task: a Python script between a builtin filter (same node: over the
 // node's broker through the stream bridge) and its own copy in the cloud (another node: through
 // the data plane and the server's event log), uploaded by `iotwins deploy` and fetched by sha256.
