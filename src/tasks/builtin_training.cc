@@ -79,13 +79,17 @@ class TrainingTask : public runtime::BuiltinTask {
     ctx_.log(why);
   }
 
-  // The twin's measured (unlabelled) numeric series, when the config names no properties.
+  // The twin's measured (unlabelled) numeric series, when the config names no properties — not
+  // the hybrid twin's derived `*_residual` series (live records do not carry them), nor a series
+  // with fewer samples than the training needs rows (a reported flag such as `running`).
   Result<std::vector<std::string>> stored_properties(api::HttpClient& server) {
     IOT_ASSIGN(json list, get_json(server, "/api/v1/series?limit=1000&twin=" + api::percent_encode(c_.twin)));
     std::vector<std::string> out;
     for (const auto& item : list["items"]) {
       if (!item["labels"].empty() || !item["property"].is_string()) continue;
       std::string p = item["property"].get<std::string>();
+      if (p.ends_with("_residual")) continue;
+      if (item["count"].is_number_unsigned() && item["count"].get<uint64_t>() < c_.min_rows) continue;
       if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
     }
     if (out.empty()) return make_error(Errc::not_found, "no stored series of twin " + c_.twin + " yet");
