@@ -7,6 +7,7 @@
 #include "model/json.h"
 #include "orchestrator/orchestrator.h"
 #include "resource/node_registry.h"
+#include "twins/service.h"
 
 namespace iotwins::api {
 namespace {
@@ -20,6 +21,49 @@ nlohmann::json node_view(const model::Node& node, const Clock& clock, const data
     j["ingest_delay"] = {{"samples", d.samples}, {"p50_ms", d.p50_ms}, {"p99_ms", d.p99_ms}};
   }
   return j;
+}
+
+constexpr size_t kMaxAttachedListed = 1000;
+
+// Capacity and allocation (the orchestrator's tasks placed there), the services it hosts (its
+// agent's broker, deployed broker and store services) and the twins attached to it.
+Status add_resources(nlohmann::json& view, const model::Node& node, orchestrator::Orchestrator* orch,
+                     twins::TwinService* twins) {
+  view["capacity"] = {{"cpu_millis", int64_t{node.facts.cores} * 1000},
+                      {"memory_bytes", node.facts.memory_bytes},
+                      {"gpus", node.facts.gpus.size()}};
+  nlohmann::json services = nlohmann::json::array();
+  if (node.kpis && node.kpis->ingest && !node.kpis->ingest->broker_url.empty()) {
+    services.push_back({{"type", "mqtt-broker"}, {"provided_by", "agent"}, {"url", node.kpis->ingest->broker_url},
+                        {"running", node.kpis->ingest->broker_running}});
+  }
+  int64_t cpu = 0, memory = 0;
+  nlohmann::json tasks = nlohmann::json::array();
+  if (orch) {
+    IOT_ASSIGN(auto placed, orch->placed_on(node.id));
+    for (const auto& n : placed) {
+      cpu += static_cast<int64_t>(n.spec->resources.cpu * 1000);
+      memory += static_cast<int64_t>(n.spec->resources.memory_bytes);
+      tasks.push_back({{"task", n.task_id}, {"deployment", n.deployment}, {"name", n.name},
+                       {"state", orchestrator::to_string(n.state)}});
+      if (n.spec->builtin.starts_with("iotwins.nodes.Service.")) {
+        auto endpoint = n.attributes.find("endpoint");
+        services.push_back({{"type", n.spec->builtin}, {"provided_by", n.task_id},
+                            {"url", endpoint == n.attributes.end() ? "" : endpoint->second}});
+      }
+    }
+  }
+  view["allocated"] = {{"cpu_millis", cpu}, {"memory_bytes", memory}, {"tasks", tasks}};
+  view["services"] = services;
+  if (twins) {
+    auto page = twins->changes_after(0, kMaxAttachedListed, {.node = node.id});
+    nlohmann::json ids = nlohmann::json::array();
+    for (const auto& item : page.items) {
+      if (!item.deleted) ids.push_back(item.id);
+    }
+    view["twins"] = ids;
+  }
+  return ok();
 }
 
 Result<bool> parse_bool_param(const Request& req, const char* name, bool fallback) {
@@ -71,11 +115,16 @@ void add_node_routes(Router& router, const Services& s) {
     return json_response(200, {{"items", items}, {"count", items.size()}});
   }, {.summary = "list nodes (?level=, ?state=)", .kind = iam::ResourceKind::nodes, .verb = iam::Verb::read});
 
-  router.add(Method::GET, "/api/v1/nodes/{id}", [&nodes, &clock, ingest](Request& req) {
+  orchestrator::Orchestrator* orchestrator = s.orchestrator;
+  twins::TwinService* twins = s.twins;
+  router.add(Method::GET, "/api/v1/nodes/{id}", [&nodes, &clock, ingest, orchestrator, twins](Request& req) {
     auto node = nodes.get(req.param("id"));
     if (!node) return problem(node.error());
-    return json_response(200, node_view(*node, clock, ingest));
-  }, {.summary = "one node with its facts and latest KPIs",
+    nlohmann::json view = node_view(*node, clock, ingest);
+    if (auto st = add_resources(view, *node, orchestrator, twins); !st) return problem(st.error());
+    return json_response(200, view);
+  }, {.summary = "one node with its facts, latest KPIs, capacity and what is allocated, the services it hosts "
+                 "and the twins attached to it",
       .kind = iam::ResourceKind::nodes, .verb = iam::Verb::read});
 
   router.add(Method::PUT, "/api/v1/nodes/{id}/heartbeat", [&nodes, &clock, ingest](Request& req) {

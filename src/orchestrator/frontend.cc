@@ -223,6 +223,13 @@ Result<DesiredSet> Orchestrator::desired(const std::string& node_id) {
   return table_->desired(node_id);
 }
 
+Result<std::vector<NodeInstance>> Orchestrator::placed_on(const std::string& node_id) {
+  std::lock_guard lock(mu_);
+  IOT_ASSIGN(auto all, table_->instances_on(node_id));
+  std::erase_if(all, [](const NodeInstance& n) { return n.task_id.empty() || n.state == InstanceState::deleted || !n.spec; });
+  return all;
+}
+
 Result<std::vector<Output>> Orchestrator::outputs(const std::string& id) {
   std::lock_guard lock(mu_);
   IOT_ASSIGN(Deployment d, table_->get(id));

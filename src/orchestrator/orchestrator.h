@@ -69,6 +69,8 @@ class Orchestrator {
   // Outputs evaluated now (get_attribute from the instances' live attributes).
   Result<std::vector<Output>> outputs(const std::string& id);
   Result<DesiredSet> desired(const std::string& node_id);
+  // Every task instance placed on the node (not deleted), with its spec: what is allocated there.
+  Result<std::vector<NodeInstance>> placed_on(const std::string& node_id);
 
   // Backend. A task event from the agent on `node_id` (events of tasks the orchestrator no longer
   // places there are ignored). Attributes an agent reports (endpoint, ...) for get_attribute.

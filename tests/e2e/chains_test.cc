@@ -322,6 +322,12 @@ TEST_F(ChainsTest, DrainMovesTasksAndHeartbeatsCarryTheirUsage) {
     }
     return false;
   })) << server_->get("/api/v1/nodes/" + node_id("edge-b")).dump();
+  // The registry's view of edge-b: its capacity and what the orchestrator allocated there.
+  json edge_b = server_->get("/api/v1/nodes/" + node_id("edge-b"));
+  EXPECT_GT(edge_b["capacity"]["cpu_millis"].get<int64_t>(), 0) << edge_b.dump();
+  EXPECT_EQ(edge_b["allocated"]["cpu_millis"], 50) << edge_b.dump();  // the analyser's 0.05 cpu
+  ASSERT_EQ(edge_b["allocated"]["tasks"].size(), 1u) << edge_b.dump();
+  EXPECT_EQ(edge_b["allocated"]["tasks"][0]["task"], task);
   auto show = run_cli({"nodes", "show", node_id("edge-b"), "--server", server_->url()});
   EXPECT_NE(show.out.find(task), std::string::npos) << show.out;
 }

@@ -225,6 +225,16 @@ TEST_F(DeploymentsTest, CliDeploysListsShowsAndUndeploys) {
            d["outputs"]["detector_endpoint"].get<std::string>().find("/iotwins/press-17/events/anomaly") !=
                std::string::npos;
   })) << server_->get("/api/v1/deployments/dep-1").dump();
+  // The edge node hosts the agent's broker and the chain's broker service.
+  json deployed = server_->get("/api/v1/deployments/dep-1");
+  std::string broker_node;
+  for (const auto& n : deployed["instances"]) {
+    if (n["name"] == "broker") broker_node = n["node"];
+  }
+  json node = server_->get("/api/v1/nodes/" + broker_node);
+  std::string services = node["services"].dump();
+  EXPECT_NE(services.find("\"mqtt-broker\""), std::string::npos) << services;
+  EXPECT_NE(services.find("iotwins.nodes.Service.MQTTBroker"), std::string::npos) << services;
   auto events = run_cli({"deployments", "events", "dep-1", "--server", server_->url()});
   EXPECT_EQ(events.code, 0) << events.out;
   EXPECT_NE(events.out.find("released"), std::string::npos) << events.out;
