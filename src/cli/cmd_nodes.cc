@@ -111,6 +111,23 @@ int show(api::HttpClient& client, const Config& c, const std::string& id) {
     labels += (labels.empty() ? "" : ", ") + it.key() + "=" + it.value().get<std::string>();
   }
   std::printf("  labels     %s\n", labels.empty() ? "-" : labels.c_str());
+  if (n.contains("allocated")) {
+    const json& a = n["allocated"];
+    const json& cap = n["capacity"];
+    std::printf("  allocated  cpu %.2f of %.0f cores, memory %s of %s, %zu task(s)\n",
+                a.value("cpu_millis", int64_t{0}) / 1000.0, cap.value("cpu_millis", int64_t{0}) / 1000.0,
+                human_bytes(a.value("memory_bytes", 0.0)).c_str(), human_bytes(cap.value("memory_bytes", 0.0)).c_str(),
+                a["tasks"].size());
+  }
+  for (const auto& sv : n.value("services", json::array())) {
+    std::printf("  service    %s %s (%s)\n", sv.value("type", "").c_str(), sv.value("url", "").c_str(),
+                sv.value("provided_by", "").c_str());
+  }
+  if (n.contains("twins")) {
+    std::string ids;
+    for (const auto& t : n["twins"]) ids += (ids.empty() ? "" : ", ") + t.get<std::string>();
+    std::printf("  twins      %s\n", ids.empty() ? "(none attached)" : ids.c_str());
+  }
   if (n.contains("kpis") && !n["kpis"].is_null()) {
     const json& k = n["kpis"];
     std::printf("  KPIs       cpu %.1f%%, load %.2f, memory used %s (available %s), disk used %s (free %s),\n"
