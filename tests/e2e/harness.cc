@@ -181,6 +181,9 @@ ServerDaemon::ServerDaemon(const std::string& dir, std::vector<std::string> extr
 void ServerDaemon::start() {
   std::string url_file = dir_ + "/server/server.url";
   std::filesystem::remove(url_file);
+  // A restart listens where the first start did, so the agents' --server URL stays right (the
+  // last --listen wins).
+  if (!url_.empty()) daemon_.add_args({"--listen", url_.substr(url_.find("://") + 3)});
   daemon_.start();
   ASSERT_TRUE(eventually([&] {
     std::string text = read_text(url_file);

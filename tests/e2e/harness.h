@@ -40,6 +40,7 @@ class Daemon {
   ~Daemon();
   void start();
   ExitStatus stop();  // SIGTERM, then waits
+  void add_args(const std::vector<std::string>& more) { args_.insert(args_.end(), more.begin(), more.end()); }
   void kill9();
   Process& process() { return process_; }
   std::string log() const;
