@@ -252,6 +252,9 @@ class Up {
     }
     print_chain();
     std::printf("\n  Data         %s   (a second 'iotwins up' reuses it; --fresh starts over)\n", data_dir_.c_str());
+    std::printf("  Login        none needed: this local server runs without --auth, reachable on loopback only.\n"
+                "               With 'iotwins server --auth' the first start prints the admin's password once;\n"
+                "               then 'iotwins login --server %s --user admin' (docs/security.md).\n", url_.c_str());
     std::printf("\n  Try next (in another terminal)\n");
     std::printf("    build/bin/iotwins nodes --server %s\n", url_.c_str());
     std::printf("    build/bin/iotwins nodes show <ID> --server %s\n", url_.c_str());
