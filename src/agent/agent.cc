@@ -3,9 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <random>
 
 #include "agent/credentials.h"
+#include "agent/backoff.h"
 #include "agent/data_plane.h"
 #include "agent/identity.h"
 #include "agent/task_runtime.h"
@@ -61,13 +61,6 @@ Result<std::map<std::string, std::string>> parse_labels(const std::vector<std::s
   return labels;
 }
 
-// Exponential backoff with full jitter: 0.5 s, 1 s, 2 s … capped, so a fleet that lost the
-// server does not come back in lockstep.
-std::chrono::milliseconds backoff(int attempt, std::chrono::milliseconds cap) {
-  static thread_local std::mt19937 rng{std::random_device{}()};
-  int64_t base = std::min<int64_t>(cap.count(), 500LL << std::min(attempt, 10));
-  return std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(base / 2, base)(rng));
-}
 
 class Agent {
  public:

@@ -254,6 +254,14 @@ Result<std::unique_ptr<DataPlane>> DataPlane::start(const Config& config, const 
   return std::unique_ptr<DataPlane>(new DataPlane(std::move(impl)));
 }
 
+// One event into the events stream (durable before it returns): the twin cache's local desired
+// changes and the tasks' dataplane: stream records.
+Status DataPlane::append_event(Impl& impl, const dataplane::Event& event) {
+  std::vector<dataplane::Record> one{event};
+  IOT_TRY(impl.buffer->stream(dataplane::kEventsStream)->append_records(one));
+  return ok();
+}
+
 // The edge twin cache: deltas go to the devices on this agent's broker (QoS 1), local desired
 // changes up through the events stream, and reported state from ingest keeps it current.
 Status DataPlane::open_twin_cache(Impl& impl) {
@@ -264,11 +272,7 @@ Status DataPlane::open_twin_cache(Impl& impl) {
     if (!raw->mqtt) return make_error(Errc::unavailable, "this agent has no broker to publish " + topic + " on");
     return raw->mqtt->publish(topic, payload, 1);
   };
-  cb.emit = [raw](const dataplane::Event& e) -> Status {
-    std::vector<dataplane::Record> one{e};
-    IOT_TRY(raw->buffer->stream(dataplane::kEventsStream)->append_records(one));
-    return ok();
-  };
+  cb.emit = [raw](const dataplane::Event& e) { return append_event(*raw, e); };
   IOT_ASSIGN(impl.twin_cache, twins::EdgeTwinCache::open(*impl.twin_db, SystemClock::instance(), std::move(cb)));
   if (impl.ingest) {
     twins::EdgeTwinCache* cache = impl.twin_cache.get();
@@ -337,11 +341,7 @@ Status DataPlane::set_node_id(const std::string& node_id) {
   return ok();
 }
 
-Status DataPlane::emit_event(const dataplane::Event& event) {
-  std::vector<dataplane::Record> one{event};
-  IOT_TRY(impl_->buffer->stream(dataplane::kEventsStream)->append_records(one));
-  return ok();
-}
+Status DataPlane::emit_event(const dataplane::Event& event) { return append_event(*impl_, event); }
 
 void DataPlane::tap_events(std::function<void(std::span<const dataplane::Event>)> tap) {
   auto sink = [tap = std::move(tap)](uint64_t, std::span<const dataplane::Record> records) -> Status {

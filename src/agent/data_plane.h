@@ -72,6 +72,7 @@ class DataPlane {
   explicit DataPlane(std::unique_ptr<Impl> impl);
   static Status open_twin_cache(Impl& impl);
   static Status load_models(Impl& impl, const std::string& text);
+  static Status append_event(Impl& impl, const dataplane::Event& event);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -93,6 +93,9 @@ Status AgentStreams::publish(const std::string& address, std::string_view record
     auto rec = nlohmann::json::parse(record, nullptr, false);
     if (!rec.is_object()) return make_error(Errc::invalid_argument, "stream " + address + ": a record must be a JSON object");
     dataplane::Event e;
+    if (rec["twin"].is_string() && dataplane::validate_twin_id(rec["twin"].get<std::string>())) {
+      e.twin = rec["twin"].get<std::string>();
+    }
     {
       std::lock_guard lock(mu_);
       // The seq is the publish time in ns, made strictly increasing: unique per sender and run,
@@ -102,10 +105,6 @@ Status AgentStreams::publish(const std::string& address, std::string_view record
       e.json = nlohmann::json{{"src", node_id_}, {"seq", last_seq_}, {"record", std::move(rec)}}.dump();
     }
     e.type = std::string(kTypePrefix) + a.stream;
-    if (auto t = nlohmann::json::parse(record, nullptr, false); t.is_object() && t["twin"].is_string()) {
-      std::string twin = t["twin"].get<std::string>();
-      if (dataplane::validate_twin_id(twin)) e.twin = twin;
-    }
     if (!options_.data_plane) return make_error(Errc::unavailable, "stream " + address + ": no data plane");
     IOT_TRY(options_.data_plane->emit_event(e));
   }

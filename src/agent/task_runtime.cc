@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
-#include <random>
 #include <thread>
 
+#include "agent/backoff.h"
 #include "agent/data_plane.h"
 #include "agent/streams.h"
 #include "artifacts/cache.h"
@@ -31,11 +31,9 @@ spdlog::logger& logger() {
 constexpr size_t kMaxQueuedEvents = 10'000;
 constexpr size_t kEventsPerReport = 500;
 
-std::chrono::milliseconds jittered(int attempt) {
-  static thread_local std::mt19937 rng{std::random_device{}()};
-  int64_t base = std::min<int64_t>(10'000, 500LL << std::min(attempt, 5));
-  return std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(base / 2, base)(rng));
-}
+constexpr std::chrono::milliseconds kRetryCap{10'000};
+
+std::chrono::milliseconds jittered(int attempt) { return backoff(attempt, kRetryCap); }
 
 }  // namespace
 
