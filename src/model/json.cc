@@ -79,6 +79,7 @@ json to_json(const Node& n) {
             {"facts", to_json(n.facts)},
             {"agent_version", n.agent_version},
             {"ingest_url", n.ingest_url},
+            {"group", n.group},
             {"state", to_string(n.state)},
             {"registered_ns", n.registered_ns},
             {"last_seen_ns", n.last_seen_ns}};
@@ -227,6 +228,7 @@ Result<Node> node_from_json(const json& j) {
   r.string_map("labels", n.labels);
   r.str("agent_version", n.agent_version, false, 64);
   r.str("ingest_url", n.ingest_url, false, 2048);
+  r.str("group", n.group, false, 64);  // absent in nodes stored before groups: "default"
   r.str("state", state, true, 16);
   r.integer("registered_ns", n.registered_ns);
   r.integer("last_seen_ns", n.last_seen_ns);

@@ -124,6 +124,9 @@ struct Node {
   NodeFacts facts;
   std::string agent_version;
   std::string ingest_url;
+  // The IAM group the node belongs to: its join token's, "default" when it registered without
+  // joining. Set by the server, never taken from the agent's registration.
+  std::string group = "default";
   NodeState state = NodeState::ready;
   int64_t registered_ns = 0;
   int64_t last_seen_ns = 0;

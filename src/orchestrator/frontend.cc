@@ -78,10 +78,13 @@ Result<std::shared_ptr<const tosca::InstanceModel>> Orchestrator::model_of(const
   return *model;
 }
 
-Result<Deployment> Orchestrator::create(const std::string& template_text, const std::string& inputs) {
+Result<Deployment> Orchestrator::create(const std::string& template_text, const std::string& inputs,
+                                        const std::string& group) {
+  if (group.empty()) return make_error(Errc::invalid_argument, "group: a deployment belongs to a group; empty given");
   IOT_ASSIGN(auto model, validate(template_text, inputs));
   Session session(*this);
   Deployment d;
+  d.group = group;
   d.template_text = template_text;
   d.inputs_json = inputs.empty() ? "{}" : inputs;
   d.created_ns = d.updated_ns = clock_.now_ns();
@@ -109,7 +112,9 @@ Result<Deployment> Orchestrator::create(const std::string& template_text, const 
 }
 
 Result<Deployment> Orchestrator::update(const std::string& id, const std::string& template_text,
-                                        const std::string& inputs, std::optional<int64_t> if_revision) {
+                                        const std::string& inputs, std::optional<int64_t> if_revision,
+                                        std::optional<std::string> group) {
+  if (group && group->empty()) return make_error(Errc::invalid_argument, "group: empty; omit it to keep the group");
   IOT_ASSIGN(auto model, validate(template_text, inputs));
   Session session(*this);
   IOT_ASSIGN(Deployment d, table_->get(id));
@@ -168,6 +173,10 @@ Result<Deployment> Orchestrator::update(const std::string& id, const std::string
     }
     d.template_text = template_text;
     d.inputs_json = inputs.empty() ? "{}" : inputs;
+    if (group && *group != d.group) {
+      IOT_TRY(tx.add_event(id, now, "group_changed", "", "from group " + d.group + " to " + *group));
+      d.group = *group;
+    }
     d.progress = Progress::in_progress;
     d.reason.clear();
     IOT_TRY(tx.put(d));

@@ -20,7 +20,7 @@ std::string deployment_json(const DeploymentView& v) {
   const Deployment& d = *v.deployment;
   json inputs = json::parse(d.inputs_json, nullptr, false);
   if (inputs.is_discarded()) inputs = d.inputs_json;  // YAML inputs: shown as given
-  json j{{"id", d.id},           {"status", d.status()},         {"reason", d.reason}, {"created_ns", d.created_ns},
+  json j{{"id", d.id},           {"group", d.group},             {"status", d.status()},         {"reason", d.reason}, {"created_ns", d.created_ns},
          {"updated_ns", d.updated_ns}, {"revision", d.revision}, {"inputs", inputs}};
   if (v.with_template) j["template"] = d.template_text;
   if (v.instances) {

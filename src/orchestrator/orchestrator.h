@@ -52,12 +52,16 @@ class Orchestrator {
   // Frontend. An invalid template or inputs (JSON/YAML map text) is invalid_argument with every
   // diagnostic, and nothing is stored; a template that cannot be placed is stored as
   // CREATE_FAILED with the scheduler's reasons per filter.
-  Result<Deployment> create(const std::string& template_text, const std::string& inputs = "{}");
+  // `group` is the IAM group the deployment belongs to (the API checks the caller may write there).
+  Result<Deployment> create(const std::string& template_text, const std::string& inputs = "{}",
+                            const std::string& group = std::string(kDefaultGroup));
   // Only node instances whose spec or placement changed get new specs; the others keep theirs
   // (agents do not restart them). A stale if_revision is conflict; an unplaceable update leaves
   // the running instances as they were (UPDATE_FAILED with the reasons).
+  // A `group` moves the deployment to that group (nullopt: it stays in its own).
   Result<Deployment> update(const std::string& id, const std::string& template_text, const std::string& inputs,
-                            std::optional<int64_t> if_revision = std::nullopt);
+                            std::optional<int64_t> if_revision = std::nullopt,
+                            std::optional<std::string> group = std::nullopt);
   // Removes every task of the deployment from the desired sets (DELETE_IN_PROGRESS until the
   // agents report them stopped, or their node is down or gone).
   Result<Deployment> remove(const std::string& id);

@@ -34,7 +34,12 @@ const std::vector<storage::Migration> kMigrations = {
      "CREATE TABLE orch_sequence (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"},
     {2, "node instances: the spec a rolling update gives next",
      "ALTER TABLE orch_instances ADD COLUMN next_spec TEXT NOT NULL DEFAULT ''"},
+    {3, "deployments: the group they belong to (existing ones: default)",
+     "ALTER TABLE orch_deployments ADD COLUMN group_name TEXT NOT NULL DEFAULT 'default'"},
 };
+
+constexpr const char* kDeploymentColumns =
+    "id, template, inputs, status, reason, created_ns, updated_ns, revision, group_name";
 
 constexpr const char* kInstanceColumns =
     "deployment, name, idx, unit, node_id, layer, state, reason, task_id, spec, attributes, next_spec";
@@ -54,6 +59,7 @@ Result<Deployment> deployment_from(const storage::Row& r) {
   d.created_ns = r.integer(5);
   d.updated_ns = r.integer(6);
   d.revision = r.integer(7);
+  d.group = r.text(8);
   return d;
 }
 
@@ -122,20 +128,23 @@ Result<std::string> DeploymentTable::next_deployment_id() {
 }
 
 Status DeploymentTable::put(const Deployment& d) {
-  IOT_TRY(db_.execute("INSERT OR REPLACE INTO orch_deployments VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+  IOT_TRY(db_.execute(std::string("INSERT OR REPLACE INTO orch_deployments (") + kDeploymentColumns +
+                          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                       {d.id, d.template_text, d.inputs_json, d.status(), d.reason, d.created_ns, d.updated_ns,
-                       d.revision}));
+                       d.revision, d.group}));
   return ok();
 }
 
 Result<Deployment> DeploymentTable::get(const std::string& id) {
-  IOT_ASSIGN(auto rows, db_.query("SELECT * FROM orch_deployments WHERE id = ?1", {id}));
+  IOT_ASSIGN(auto rows,
+             db_.query(std::string("SELECT ") + kDeploymentColumns + " FROM orch_deployments WHERE id = ?1", {id}));
   if (rows.empty()) return make_error(Errc::not_found, "deployment " + id + " does not exist");
   return deployment_from(rows[0]);
 }
 
 Result<std::vector<Deployment>> DeploymentTable::list() {
-  IOT_ASSIGN(auto rows, db_.query("SELECT * FROM orch_deployments ORDER BY created_ns, id"));
+  IOT_ASSIGN(auto rows, db_.query(std::string("SELECT ") + kDeploymentColumns +
+                                  " FROM orch_deployments ORDER BY created_ns, id"));
   std::vector<Deployment> out;
   for (const auto& r : rows) {
     IOT_ASSIGN(auto d, deployment_from(r));

@@ -29,6 +29,9 @@ enum class InstanceState { initial, starting, started, error, deleting, deleted 
 std::string_view to_string(InstanceState state);
 Result<InstanceState> parse_instance_state(std::string_view text);
 
+// The group a deployment belongs to when its creator names none (IAM bindings are per group).
+inline constexpr std::string_view kDefaultGroup = "default";
+
 // A deployment's reason starts with this when the scheduler could not place it.
 inline constexpr std::string_view kCannotPlace = "cannot place: ";
 
@@ -36,6 +39,7 @@ struct Deployment {
   std::string id;
   std::string template_text;
   std::string inputs_json = "{}";  // the inputs as given: a JSON object
+  std::string group = std::string(kDefaultGroup);  // who may see and change it (IAM role bindings)
   Phase phase = Phase::create;
   Progress progress = Progress::in_progress;
   std::string reason;  // why it failed (the first failure), empty otherwise

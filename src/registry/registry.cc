@@ -30,12 +30,16 @@ Result<ModelVersion> ModelRegistry::register_version(std::string_view name, cons
   int64_t number = 0;
   IOT_TRY(db_.transaction([&](storage::Database& tx) -> Status {
     IOT_ASSIGN(int64_t rev, rows::bump_revision(tx));
-    IOT_ASSIGN(auto existing, tx.query("SELECT latest_version FROM models WHERE name = ?1", {model}));
+    IOT_ASSIGN(auto existing, tx.query("SELECT latest_version, group_name FROM models WHERE name = ?1", {model}));
+    if (!existing.empty() && !v.group.empty() && existing[0].text(1) != v.group) {
+      return make_error(Errc::conflict, "model '" + model + "' belongs to group " + existing[0].text(1) +
+                                            "; its versions cannot go to group " + v.group);
+    }
     if (existing.empty()) {
       number = 1;
-      IOT_TRY(tx.execute("INSERT INTO models (name, latest_version, promoted_version, created_ns, revision) "
-                         "VALUES (?1, 1, 0, ?2, ?3)",
-                         {model, now, rev}));
+      IOT_TRY(tx.execute("INSERT INTO models (name, latest_version, promoted_version, created_ns, revision, "
+                         "group_name) VALUES (?1, 1, 0, ?2, ?3, ?4)",
+                         {model, now, rev, v.group.empty() ? std::string(kDefaultGroup) : v.group}));
     } else {
       number = existing[0].integer(0) + 1;
       IOT_TRY(tx.execute("UPDATE models SET latest_version = ?2, revision = ?3 WHERE name = ?1",

@@ -41,6 +41,8 @@ Status migrate(storage::Database& db) {
        "action TEXT NOT NULL, from_version INTEGER NOT NULL, to_version INTEGER NOT NULL, "
        "actor TEXT NOT NULL, at_ns INTEGER NOT NULL, revision INTEGER NOT NULL);"
        "CREATE INDEX promotions_model ON promotions (model, id);"},
+      {2, "models: the IAM group they belong to (existing ones: default)",
+       "ALTER TABLE models ADD COLUMN group_name TEXT NOT NULL DEFAULT 'default'"},
   };
   return storage::migrate(db, "registry", migrations);
 }
@@ -57,7 +59,7 @@ Result<int64_t> current_revision(storage::Database& db) {
 }
 
 ModelSummary summary_of(const storage::Row& r) {
-  return {r.text(0), r.integer(1), r.integer(2), r.integer(3), r.integer(4)};
+  return {r.text(0), r.integer(1), r.integer(2), r.integer(3), r.integer(4), r.text(5)};
 }
 
 Result<ModelSummary> load_model(storage::Database& db, std::string_view name) {

@@ -15,7 +15,8 @@ Result<int64_t> current_revision(storage::Database& db);
 Result<ModelSummary> load_model(storage::Database& db, std::string_view name);
 Result<ModelVersion> load_version(storage::Database& db, std::string_view name, int64_t version);
 ModelSummary summary_of(const storage::Row& r);  // columns of kModelColumns
-inline constexpr const char* kModelColumns = "name, latest_version, promoted_version, created_ns, revision";
+inline constexpr const char* kModelColumns =
+    "name, latest_version, promoted_version, created_ns, revision, group_name";
 Status check_limit(size_t limit);
 
 }  // namespace iotwins::registry::rows

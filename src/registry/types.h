@@ -1,7 +1,8 @@
 // Value types of the model registry: a model is a name with numbered versions (1, 2, 3 …);
 // each version holds one serialized detector (analytics/model_io.h) by its sha256 in the
 // artifact store, its metrics, its lineage and a stage. At most one version of a model is
-// promoted: the one every Inference task using the model should run.
+// promoted: the one every Inference task using the model should run. A model belongs to one IAM
+// group, fixed by its first version; all its versions share it.
 #pragma once
 
 #include <cstdint>
@@ -32,8 +33,13 @@ struct Lineage {
 };
 
 // What a training task hands in; version number, sha256, stage and time are the registry's.
+inline constexpr std::string_view kDefaultGroup = "default";
+
 struct NewVersion {
   std::string kind;   // detector kind; empty: taken from the artifact, else must match it
+  // The model's group: empty is the model's own (kDefaultGroup for a new model); another group
+  // than an existing model's is a conflict.
+  std::string group;
   std::string model;  // the serialized model bytes
   std::map<std::string, double> metrics;  // "f1", "far_pct", "train_score_q99" …
   Lineage lineage;
@@ -58,6 +64,7 @@ struct ModelSummary {
   int64_t promoted_version = 0;  // 0: none
   int64_t created_ns = 0;
   int64_t revision = 0;          // registry revision of the model's last change
+  std::string group = std::string(kDefaultGroup);
 };
 
 // One promotion or rollback, as kept in a model's history.

@@ -96,7 +96,9 @@ std::string NodeRegistry::new_id(const model::NodeRegistration& reg) const {
   }
 }
 
-Result<model::Node> NodeRegistry::register_node(const model::NodeRegistration& reg) {
+Result<model::Node> NodeRegistry::register_node(const model::NodeRegistration& reg,
+                                                const std::optional<std::string>& group) {
+  if (group && group->empty()) return make_error(Errc::invalid_argument, "group: empty; omit it to keep the node's");
   std::lock_guard lock(mu_);
   int64_t now = clock_.now_ns();
   model::Node node;
@@ -119,11 +121,12 @@ Result<model::Node> NodeRegistry::register_node(const model::NodeRegistration& r
   node.facts = reg.facts;
   node.agent_version = reg.agent_version;
   node.ingest_url = reg.ingest_url;
+  if (group) node.group = *group;
   node.last_seen_ns = now;
   IOT_TRY(persist(node, draining));
   bool known = it != nodes_.end();
   nodes_[node.id] = Entry{node, draining};
-  logger().info("node {} ({}, {}) {}", node.id, node.name, model::to_string(node.level),
+  logger().info("node {} ({}, {}, group {}) {}", node.id, node.name, model::to_string(node.level), node.group,
                 known ? "registered again" : "registered");
   return with_state(node);
 }

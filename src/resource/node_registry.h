@@ -39,8 +39,11 @@ class NodeRegistry {
                                                     RegistryOptions options = {});
 
   // Registers a node. An id the registry knows updates that node and keeps it; an unknown or
-  // empty id gets a new one ("edge-1f3a9c…"). Returns the node as stored.
-  Result<model::Node> register_node(const model::NodeRegistration& reg);
+  // empty id gets a new one ("edge-1f3a9c…"). `group` (the IAM group of the node's identity)
+  // sets the node's group; nullopt keeps a known node's and gives a new one "default".
+  // Returns the node as stored.
+  Result<model::Node> register_node(const model::NodeRegistration& reg,
+                                    const std::optional<std::string>& group = std::nullopt);
   // Records a heartbeat; not_found tells the agent to register again.
   Result<model::Node> heartbeat(const std::string& id, const model::Heartbeat& hb);
   // Called after every accepted heartbeat with the node as stored, outside the registry's lock

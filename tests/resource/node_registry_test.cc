@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cstdio>
+
+#include "model/json.h"
 
 namespace iotwins::resource {
 namespace {
@@ -122,6 +126,38 @@ TEST_F(RegistryTest, RemoveForgetsTheNodeDurably) {
   ASSERT_TRUE(registry_->remove(a->id));
   reopen();
   EXPECT_TRUE(registry_->list().empty());
+}
+
+TEST_F(RegistryTest, GroupIsDefaultUntilGivenKeptByReRegistrationAndSurvivesReopen) {
+  auto plain = registry_->register_node(reg("plain", model::Level::edge));
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->group, "default");
+  auto joined = registry_->register_node(reg("joined", model::Level::edge), "plant-b");
+  ASSERT_TRUE(joined);
+  EXPECT_EQ(joined->group, "plant-b");
+  auto again = reg("joined", model::Level::edge);
+  again.id = joined->id;
+  ASSERT_TRUE(registry_->register_node(again));  // no group given: the node keeps its own
+  EXPECT_EQ(registry_->get(joined->id)->group, "plant-b");
+  EXPECT_EQ(model::to_json(*registry_->get(joined->id))["group"], "plant-b");
+  reopen();
+  EXPECT_EQ(registry_->get(joined->id)->group, "plant-b");
+  EXPECT_EQ(registry_->get(plain->id)->group, "default");
+  auto empty = registry_->register_node(again, "");
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(empty.error().code(), Errc::invalid_argument);
+  EXPECT_EQ(registry_->get(joined->id)->group, "plant-b");
+}
+
+TEST_F(RegistryTest, NodesStoredBeforeGroupsReadAsDefault) {
+  auto n = registry_->register_node(reg("old", model::Level::edge), "plant-b");
+  ASSERT_TRUE(n);
+  // The stored document as an older server wrote it: no group member.
+  auto doc = model::to_json(*n);
+  doc.erase("group");
+  ASSERT_TRUE(db_->execute("UPDATE nodes SET doc = ?1 WHERE id = ?2", {doc.dump(), n->id}));
+  reopen();
+  EXPECT_EQ(registry_->get(n->id)->group, "default");
 }
 
 }  // namespace
