@@ -14,7 +14,8 @@ namespace iotwins::iam {
 
 // Creates the directory (and parents) and restricts it to its owner.
 Status make_private_dir(FileSystem& fs, const std::string& dir);
-// write_file_atomic, then mode 0600.
+// write_file_atomic, then mode 0600. In a directory others may enter, the file is written in a
+// private staging directory beside it and renamed into place, so no one else can ever read it.
 Status write_secret_file(FileSystem& fs, const std::string& path, std::string_view data);
 // The permission bits of a path (for tests and start-up checks).
 Result<unsigned> file_mode(const std::string& path);

@@ -122,6 +122,14 @@ Status PostgresServer::start(const std::string& base) {
     passwd* pw = ::getpwnam("postgres");
     if (!pw) return make_error(Errc::unavailable, "no 'postgres' user (created by the Debian package 'postgresql')");
     if (::chown(dir_.c_str(), pw->pw_uid, pw->pw_gid) != 0) return errno_error("chown " + dir_, errno);
+    // ... and must be able to reach it: every directory above needs search permission for others.
+    for (auto p = std::filesystem::path(dir_).parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path()) {
+      auto perms = std::filesystem::status(p).permissions();
+      if ((perms & std::filesystem::perms::others_exec) == std::filesystem::perms::none) {
+        return make_error(Errc::unavailable, p.string() + " is not searchable by others, so the postgres user cannot "
+                                             "reach " + dir_ + " (was /tmp's mode changed? it is normally 1777)");
+      }
+    }
     as_user_ = {"runuser", "-u", "postgres", "--"};
   }
   port_ = free_port();
