@@ -5,9 +5,12 @@
 //   - JSON (Content-Type application/json): {"template": "<TOSCA YAML text>", "inputs": {…}}, or
 //   - the raw YAML template (any other Content-Type, e.g. application/yaml), inputs as query
 //     parameters ?input.NAME=VALUE (typed as `iotwins validate --input` types them).
-// Both are the same to the orchestrator: the template text and a JSON object of inputs.
+// Both are the same to the orchestrator: the template text and a JSON object of inputs. The
+// deployment's IAM group: the JSON body's "group" or ?group= (POST: default "default"; PUT: a group
+// moves it, none keeps it); every route narrows to the deployment's group (api/group_scope.h).
 #include <nlohmann/json.hpp>
 
+#include "api/group_scope.h"
 #include "api/http_server.h"
 #include "api/node_watch.h"
 #include "api/problem.h"
@@ -30,6 +33,7 @@ constexpr std::string_view kInputPrefix = "input.";
 struct DeploymentRequest {
   std::string template_text;
   std::string inputs_json = "{}";
+  std::optional<std::string> group;  // named by the request
 };
 
 Result<DeploymentRequest> deployment_request(const Request& req) {
@@ -38,9 +42,9 @@ Result<DeploymentRequest> deployment_request(const Request& req) {
   for (const auto& [k, v] : req.query) {
     if (k.starts_with(kInputPrefix) && k.size() > kInputPrefix.size()) {
       assignments.push_back(k.substr(kInputPrefix.size()) + "=" + v);
-    } else {
+    } else if (k != "group") {
       return make_error(Errc::invalid_argument,
-                        "unknown query parameter '" + k + "' (accepted: input.NAME=VALUE with a YAML body)");
+                        "unknown query parameter '" + k + "' (accepted: group, input.NAME=VALUE with a YAML body)");
     }
   }
   const std::string* type = req.header("Content-Type");
@@ -54,10 +58,11 @@ Result<DeploymentRequest> deployment_request(const Request& req) {
       return make_error(Errc::invalid_argument, "template: a JSON body needs a string field 'template' holding the YAML");
     }
     for (auto it = body.begin(); it != body.end(); ++it) {
-      if (it.key() != "template" && it.key() != "inputs") {
-        return make_error(Errc::invalid_argument, "unknown field '" + it.key() + "' (accepted: template, inputs)");
+      if (it.key() != "template" && it.key() != "inputs" && it.key() != "group") {
+        return make_error(Errc::invalid_argument, "unknown field '" + it.key() + "' (accepted: template, inputs, group)");
       }
     }
+    IOT_ASSIGN(out.group, requested_group(req, body.contains("group") ? &body["group"] : nullptr));
     out.template_text = body["template"].get<std::string>();
     if (body.contains("inputs")) {
       if (!body["inputs"].is_object()) return make_error(Errc::invalid_argument, "inputs: expected an object of input values");
@@ -67,6 +72,7 @@ Result<DeploymentRequest> deployment_request(const Request& req) {
     out.template_text = req.body;
     IOT_ASSIGN(auto inputs, tosca::parse_input_assignments(assignments));
     out.inputs_json = tosca::value_to_json(inputs);
+    IOT_ASSIGN(out.group, requested_group(req, nullptr));
   }
   if (out.template_text.empty()) {
     return make_error(Errc::invalid_argument, "the request has no template; send TOSCA YAML or {\"template\": …}");
@@ -139,17 +145,23 @@ void add_node_watch_routes(Router& router, const Services& s) {
 
 void add_deployment_routes(Router& router, const Services& s) {
   Orchestrator& orch = *s.orchestrator;
+  constexpr iam::ResourceKind kind = iam::ResourceKind::deployments;
 
   router.add(Method::POST, "/api/v1/deployments", [&orch](Request& req) {
     auto body = deployment_request(req);
     if (!body) return problem(body.error());
-    auto d = orch.create(body->template_text, body->inputs_json);
+    std::string group = body->group.value_or(std::string(orchestrator::kDefaultGroup));
+    if (!allowed(req, iam::Verb::write, iam::ResourceKind::deployments, group)) {
+      return no_write_in(req, iam::ResourceKind::deployments, group);
+    }
+    auto d = orch.create(body->template_text, body->inputs_json, group);
     if (!d) return problem(d.error());
     Response r = deployment_response(orch, 201, *d);
     r.headers["Location"] = "/api/v1/deployments/" + percent_encode(d->id);
     return r;
   }, {.max_body = 8 * 1024 * 1024,
-      .summary = "deploy a TOSCA template: JSON {template, inputs} or the raw YAML with ?input.NAME=VALUE; "
+      .summary = "deploy a TOSCA template: JSON {template, inputs, group} or the raw YAML with ?input.NAME=VALUE "
+                 "(and ?group=); in group 'default' unless one is named (403 without write there); "
                  "invalid → 400 with every diagnostic, unplaceable → 201 CREATE_FAILED with the reasons",
       .kind = iam::ResourceKind::deployments, .verb = iam::Verb::write});
 
@@ -158,32 +170,41 @@ void add_deployment_routes(Router& router, const Services& s) {
     auto list = orch.list();
     if (!list) return problem(list.error());
     json items = json::array();
-    for (const auto& d : *list) items.push_back(json::parse(orchestrator::deployment_json({.deployment = &d})));
+    iam::GroupFilter visible = visible_groups(req, iam::ResourceKind::deployments);
+    for (const auto& d : *list) {
+      if (visible.contains(d.group)) items.push_back(json::parse(orchestrator::deployment_json({.deployment = &d})));
+    }
     return json_response(200, {{"items", items}, {"count", items.size()}});
-  }, {.summary = "every deployment with its status and revision",
+  }, {.summary = "every deployment with its group, status and revision (those of groups the caller may read)",
       .kind = iam::ResourceKind::deployments, .verb = iam::Verb::read});
 
-  router.add(Method::GET, "/api/v1/deployments/{id}", [&orch](Request& req) {
+  router.add(Method::GET, "/api/v1/deployments/{id}", group_gated(deployment_of(orch), kind, iam::Verb::read,
+                                                                   [&orch](Request& req) {
     auto d = orch.get(req.param("id"));
     if (!d) return problem(d.error());
     return deployment_response(orch, 200, *d);
-  }, {.summary = "one deployment: status, reason, node instances (node, state), outputs; ETag = revision",
+  }), {.summary = "one deployment: status, reason, node instances (node, state), outputs; ETag = revision",
       .kind = iam::ResourceKind::deployments, .verb = iam::Verb::read});
 
-  router.add(Method::PUT, "/api/v1/deployments/{id}", [&orch](Request& req) {
+  router.add(Method::PUT, "/api/v1/deployments/{id}", group_gated(deployment_of(orch), kind, iam::Verb::write,
+                                                                   [&orch](Request& req) {
     auto rev = if_match_revision(req);
     if (!rev) return problem(rev.error());
     auto body = deployment_request(req);
     if (!body) return problem(body.error());
-    auto d = orch.update(req.param("id"), body->template_text, body->inputs_json, *rev);
+    if (body->group && !allowed(req, iam::Verb::write, iam::ResourceKind::deployments, *body->group)) {
+      return no_write_in(req, iam::ResourceKind::deployments, *body->group);
+    }
+    auto d = orch.update(req.param("id"), body->template_text, body->inputs_json, *rev, body->group);
     if (!d) return problem(d.error());
     return deployment_response(orch, 200, *d);
-  }, {.max_body = 8 * 1024 * 1024,
-      .summary = "update a deployment (same bodies as POST); only changed instances get new specs; "
-                 "If-Match: its revision, 409 when stale",
+  }), {.max_body = 8 * 1024 * 1024,
+      .summary = "update a deployment (same bodies as POST; a group moves it there, 403 without write in it); "
+                 "only changed instances get new specs; If-Match: its revision, 409 when stale",
       .kind = iam::ResourceKind::deployments, .verb = iam::Verb::write});
 
-  router.add(Method::DELETE, "/api/v1/deployments/{id}", [&orch](Request& req) {
+  router.add(Method::DELETE, "/api/v1/deployments/{id}", group_gated(deployment_of(orch), kind, iam::Verb::delete_,
+                                                                      [&orch](Request& req) {
     auto rev = if_match_revision(req);
     if (!rev) return problem(rev.error());
     if (*rev) {
@@ -198,11 +219,12 @@ void add_deployment_routes(Router& router, const Services& s) {
     auto d = orch.remove(req.param("id"));
     if (!d) return problem(d.error());
     return deployment_response(orch, 202, *d);
-  }, {.summary = "undeploy: every task leaves its node's desired set (DELETE_IN_PROGRESS until the agents "
+  }), {.summary = "undeploy: every task leaves its node's desired set (DELETE_IN_PROGRESS until the agents "
                  "stopped them); If-Match: its revision, 409 when stale",
       .kind = iam::ResourceKind::deployments, .verb = iam::Verb::delete_});
 
-  router.add(Method::GET, "/api/v1/deployments/{id}/events", [&orch](Request& req) {
+  router.add(Method::GET, "/api/v1/deployments/{id}/events", group_gated(deployment_of(orch), kind, iam::Verb::read,
+                                                                          [&orch](Request& req) {
     if (auto st = only_params(req, {"after", "limit"}); !st) return problem(st.error());
     auto after = int_param(req, "after", 0, 0, INT64_MAX);
     if (!after) return problem(after.error());
@@ -213,7 +235,7 @@ void add_deployment_routes(Router& router, const Services& s) {
     Response r;
     r.body = orchestrator::events_json(*events);
     return r;
-  }, {.summary = "the deployment's event log (?after=SEQ&limit=1..1000): status changes, placements, task events",
+  }), {.summary = "the deployment's event log (?after=SEQ&limit=1..1000): status changes, placements, task events",
       .kind = iam::ResourceKind::deployments, .verb = iam::Verb::read});
 
   if (s.node_watches && s.nodes) add_node_watch_routes(router, s);

@@ -5,6 +5,7 @@
 
 #include <random>
 
+#include "api/group_scope.h"
 #include "api/problem.h"
 #include "api/routes.h"
 #include "core/config.h"
@@ -77,6 +78,10 @@ void add_join_routes(Router& router, const Services& s) {
     if (!group) return problem(group.error());
     if (!ttl_text) return problem(ttl_text.error());
     if (group->empty()) *group = "default";
+    // The token makes an agent of its group: only who may manage that group's nodes issues one.
+    if (!allowed(req, iam::Verb::delete_, iam::ResourceKind::nodes, *group)) {
+      return refused(req, iam::Verb::delete_, iam::ResourceKind::nodes, *group, "join tokens of group " + *group);
+    }
     auto ttl = parse_duration(ttl_text->empty() ? "1h" : *ttl_text);
     if (!ttl) return problem(Error(Errc::invalid_argument, "field 'ttl': " + ttl.error().message()));
     if (auto st = ensure_group(store, *group); !st) return problem(st.error());
@@ -89,11 +94,13 @@ void add_join_routes(Router& router, const Services& s) {
   }, {.max_body = 4096, .summary = "a one-time join token for a node {group, ttl} (operators)",
       .kind = iam::ResourceKind::nodes, .verb = iam::Verb::delete_});
 
-  router.add(Method::GET, "/api/v1/join-tokens", [&store](Request&) {
+  router.add(Method::GET, "/api/v1/join-tokens", [&store](Request& req) {
     auto tokens = store.list_join_tokens();
     if (!tokens) return problem(tokens.error());
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& t : *tokens) items.push_back(join_token_view(t));
+    for (const auto& t : *tokens) {
+      if (allowed(req, iam::Verb::delete_, iam::ResourceKind::nodes, t.group)) items.push_back(join_token_view(t));
+    }
     return json_response(200, {{"items", items}, {"count", items.size()}});
   }, {.summary = "join tokens (without their secrets)", .kind = iam::ResourceKind::nodes, .verb = iam::Verb::delete_});
 
@@ -153,7 +160,14 @@ void add_join_routes(Router& router, const Services& s) {
   }, {.max_body = 64 * 1024, .summary = "a node renews its client certificate (its own CSR)",
       .kind = iam::ResourceKind::nodes, .verb = iam::Verb::write});
 
-  router.add(Method::POST, "/api/v1/nodes/{id}/revoke", [&store, &ca](Request& req) {
+  // The joined node's group is its identity's (the same as its node record's).
+  ObjectOf identity_of = [&store](const Request& req) -> std::optional<ScopedObject> {
+    auto node = store.get_node(req.param("id"));
+    if (!node) return std::nullopt;
+    return ScopedObject{node->group, "node '" + node->id + "'"};
+  };
+  router.add(Method::POST, "/api/v1/nodes/{id}/revoke", group_gated(identity_of, iam::ResourceKind::nodes,
+                                                                    iam::Verb::delete_, [&store, &ca](Request& req) {
     auto node = store.revoke_node(req.param("id"));
     if (!node) return problem(node.error());
     for (const auto& serial : node->certificate_serials) {
@@ -161,7 +175,7 @@ void add_join_routes(Router& router, const Services& s) {
     }
     return json_response(200, {{"node_id", node->id}, {"revoked_ns", node->revoked_ns},
                                {"revoked_certificates", node->certificate_serials}});
-  }, {.summary = "revoke a node: its certificates and API token are refused from now on",
+  }), {.summary = "revoke a node: its certificates and API token are refused from now on",
       .kind = iam::ResourceKind::nodes, .verb = iam::Verb::delete_});
 
   router.add(Method::GET, "/api/v1/ca", [&ca](Request&) {

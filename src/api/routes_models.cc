@@ -1,11 +1,14 @@
 // /api/v1/models: the model registry (registry/registry.h). Versions are registered from bytes
 // already in the artifact store (PUT /api/v1/artifacts first, then POST the version naming the
 // sha256), promoted and rolled back with If-Match = the model's revision, and watched by edge
-// agents through GET /api/v1/models/changes?after=REV.
+// agents through GET /api/v1/models/changes?after=REV. A model belongs to an IAM group (its first
+// version's "group" or ?group=, default "default"); lists and every route narrow to it, except
+// that agents read every group's models (they run whatever the scheduler placed on their node).
 #include <nlohmann/json.hpp>
 
 #include <charconv>
 
+#include "api/group_scope.h"
 #include "api/problem.h"
 #include "api/query_params.h"
 #include "api/routes.h"
@@ -21,6 +24,7 @@ using nlohmann::json;
 
 json summary_json(const registry::ModelSummary& m) {
   return {{"name", m.name},
+          {"group", m.group},
           {"latest_version", m.latest_version},
           {"promoted_version", m.promoted_version ? json(m.promoted_version) : json(nullptr)},
           {"created", series::format_time(m.created_ns)},
@@ -111,6 +115,8 @@ Result<registry::NewVersion> parse_new_version(const json& body, artifacts::Arti
         if (!x.is_number()) return make_error(Errc::invalid_argument, "metric '" + m + "' must be a number");
         v.metrics[m] = x.get<double>();
       }
+    } else if (k == "group") {
+      continue;  // the route reads it (requested_group)
     } else if (k == "lineage") {
       if (!val.is_object()) return make_error(Errc::invalid_argument, "field 'lineage' must be an object");
       for (const auto& [lk, lv] : val.items()) {
@@ -139,7 +145,7 @@ Result<registry::NewVersion> parse_new_version(const json& body, artifacts::Arti
         }
       }
     } else {
-      return make_error(Errc::invalid_argument, "unknown field '" + k + "' (accepted: artifact, kind, metrics, lineage)");
+      return make_error(Errc::invalid_argument, "unknown field '" + k + "' (accepted: artifact, kind, metrics, lineage, group)");
     }
   }
   if (sha.empty()) {
@@ -163,6 +169,26 @@ Response changed(registry::ModelRegistry& reg, const Result<registry::ModelVersi
   return with_etag(json_response(200, version_json(*mv)), m ? m->revision : mv->revision);
 }
 
+// Agents read the models of every group: a task placed on their node may use any of them.
+bool agent(const Request& req) { return req.principal && req.principal->subject.kind == iam::SubjectKind::node; }
+
+bool readable(const Request& req, const iam::GroupFilter& visible, const registry::ModelSummary& m) {
+  return agent(req) || visible.contains(m.group);
+}
+
+ObjectOf model_of(registry::ModelRegistry& reg, iam::Verb verb) {
+  return [&reg, verb](const Request& req) -> std::optional<ScopedObject> {
+    if (verb == iam::Verb::read && agent(req)) return std::nullopt;
+    auto m = reg.get_model(req.param("name"));
+    if (!m) return std::nullopt;
+    return ScopedObject{m->group, "model '" + m->name + "'"};
+  };
+}
+
+Handler gated(registry::ModelRegistry& reg, iam::Verb verb, Handler inner) {
+  return group_gated(model_of(reg, verb), iam::ResourceKind::models, verb, std::move(inner));
+}
+
 void add_read_routes(Router& router, registry::ModelRegistry& reg) {
   router.add(Method::GET, "/api/v1/models", [&reg](Request& req) {
     if (auto st = only_params(req, {"after", "limit"}); !st) return problem(st.error());
@@ -174,11 +200,16 @@ void add_read_routes(Router& router, registry::ModelRegistry& reg) {
     auto rev = reg.revision();
     if (!rev) return problem(rev.error());
     json items = json::array();
-    for (const auto& m : *models) items.push_back(summary_json(m));
+    iam::GroupFilter visible = visible_groups(req, iam::ResourceKind::models);
+    for (const auto& m : *models) {
+      if (readable(req, visible, m)) items.push_back(summary_json(m));
+    }
+    // The cursor is the page's last name, shown or not, so paging skips no readable model.
     json body = {{"items", items}, {"count", items.size()}, {"revision", *rev}};
     if (!models->empty() && models->size() == static_cast<size_t>(*limit)) body["next"] = models->back().name;
     return json_response(200, body);
-  }, {.summary = "models by name: latest and promoted version, revision (?after=<name cursor>, ?limit=1..1000); "
+  }, {.summary = "models of the groups the caller may read, by name: group, latest and promoted version, revision "
+                 "(?after=<name cursor>, ?limit=1..1000; a page may hold fewer than ?limit and still have a next); "
                  "'revision' is the registry's, for GET /api/v1/models/changes",
       .kind = iam::ResourceKind::models, .verb = iam::Verb::read});
 
@@ -191,14 +222,17 @@ void add_read_routes(Router& router, registry::ModelRegistry& reg) {
     auto ch = reg.changes(*after, static_cast<size_t>(*limit));
     if (!ch) return problem(ch.error());
     json items = json::array();
-    for (const auto& m : ch->models) items.push_back(summary_json(m));
+    iam::GroupFilter visible = visible_groups(req, iam::ResourceKind::models);
+    for (const auto& m : ch->models) {
+      if (readable(req, visible, m)) items.push_back(summary_json(m));
+    }
     return json_response(200, {{"revision", ch->revision}, {"items", items}, {"count", items.size()}});
   }, {.summary = "models changed after registry revision ?after= (edge agents poll this to pick up promotions "
                  "and rollbacks), ascending revision; pass the answer's last item revision (or 'revision' when "
                  "empty) as the next ?after. A model named 'changes' is reached through its /versions routes",
       .kind = iam::ResourceKind::models, .verb = iam::Verb::read});
 
-  router.add(Method::GET, "/api/v1/models/{name}", [&reg](Request& req) {
+  router.add(Method::GET, "/api/v1/models/{name}", gated(reg, iam::Verb::read, [&reg](Request& req) {
     auto m = reg.get_model(req.param("name"));
     if (!m) return problem(m.error());
     auto promoted = reg.promoted(m->name);
@@ -206,10 +240,10 @@ void add_read_routes(Router& router, registry::ModelRegistry& reg) {
     json body = summary_json(*m);
     body["promoted"] = *promoted ? version_json(**promoted) : json(nullptr);
     return with_etag(json_response(200, body), m->revision);
-  }, {.summary = "one model with its promoted version; ETag = the model's revision (If-Match of promote/rollback)",
+  }), {.summary = "one model with its promoted version; ETag = the model's revision (If-Match of promote/rollback)",
       .kind = iam::ResourceKind::models, .verb = iam::Verb::read});
 
-  router.add(Method::GET, "/api/v1/models/{name}/versions", [&reg](Request& req) {
+  router.add(Method::GET, "/api/v1/models/{name}/versions", gated(reg, iam::Verb::read, [&reg](Request& req) {
     if (auto st = only_params(req, {"after", "limit"}); !st) return problem(st.error());
     auto after = int_param(req, "after", 0, 0, INT64_MAX);
     if (!after) return problem(after.error());
@@ -222,19 +256,19 @@ void add_read_routes(Router& router, registry::ModelRegistry& reg) {
     json body = {{"items", items}, {"count", items.size()}};
     if (!vs->empty() && vs->size() == static_cast<size_t>(*limit)) body["next"] = vs->back().version;
     return json_response(200, body);
-  }, {.summary = "a model's versions, ascending: kind, sha256 (GET /api/v1/artifacts/{sha256} for the bytes), "
+  }), {.summary = "a model's versions, ascending: kind, sha256 (GET /api/v1/artifacts/{sha256} for the bytes), "
                  "stage, metrics, lineage (?after=<version cursor>, ?limit=1..1000)",
       .kind = iam::ResourceKind::models, .verb = iam::Verb::read});
 
-  router.add(Method::GET, "/api/v1/models/{name}/versions/{v}", [&reg](Request& req) {
+  router.add(Method::GET, "/api/v1/models/{name}/versions/{v}", gated(reg, iam::Verb::read, [&reg](Request& req) {
     auto v = version_param(req);
     if (!v) return problem(v.error());
     auto mv = reg.get_version(req.param("name"), *v);
     if (!mv) return problem(mv.error());
     return json_response(200, version_json(*mv));
-  }, {.summary = "one version of a model", .kind = iam::ResourceKind::models, .verb = iam::Verb::read});
+  }), {.summary = "one version of a model", .kind = iam::ResourceKind::models, .verb = iam::Verb::read});
 
-  router.add(Method::GET, "/api/v1/models/{name}/history", [&reg](Request& req) {
+  router.add(Method::GET, "/api/v1/models/{name}/history", gated(reg, iam::Verb::read, [&reg](Request& req) {
     if (auto st = only_params(req, {"limit"}); !st) return problem(st.error());
     auto limit = int_param(req, "limit", 100, 1, 1000);
     if (!limit) return problem(limit.error());
@@ -243,7 +277,7 @@ void add_read_routes(Router& router, registry::ModelRegistry& reg) {
     json items = json::array();
     for (const auto& r : *h) items.push_back(record_json(r));
     return json_response(200, {{"items", items}, {"count", items.size()}});
-  }, {.summary = "a model's promotions and rollbacks, newest first (?limit=1..1000)",
+  }), {.summary = "a model's promotions and rollbacks, newest first (?limit=1..1000)",
       .kind = iam::ResourceKind::models, .verb = iam::Verb::read});
 }
 
@@ -256,11 +290,22 @@ void add_model_routes(Router& router, const Services& s) {
   const Clock& clock = *s.clock;
   add_read_routes(router, reg);
 
-  router.add(Method::POST, "/api/v1/models/{name}/versions", [&reg, &store, &clock](Request& req) {
+  router.add(Method::POST, "/api/v1/models/{name}/versions", gated(reg, iam::Verb::write,
+                                                                   [&reg, &store, &clock](Request& req) {
     auto body = parse_json_body(req);
     if (!body) return problem(body.error());
+    auto group = requested_group(req, body->is_object() && body->contains("group") ? &(*body)["group"] : nullptr);
+    if (!group) return problem(group.error());
     auto nv = parse_new_version(*body, store, clock.now_ns());
     if (!nv) return problem(nv.error());
+    // An existing model's group (the gate checked write there), else the one a first version
+    // creates it in. The registry refuses a version for another group than the model's (409) and
+    // checks again inside its transaction, so a model made meanwhile cannot take a version unchecked.
+    auto existing = reg.get_model(req.param("name"));
+    nv->group = group->value_or(existing ? existing->group : std::string(registry::kDefaultGroup));
+    if (!existing && !allowed(req, iam::Verb::write, iam::ResourceKind::models, nv->group)) {
+      return no_write_in(req, iam::ResourceKind::models, nv->group);
+    }
     if (nv->lineage.created_by.empty()) {
       const std::string* cn = req.header("X-Client-CN");
       nv->lineage.created_by = cn ? *cn : "api";
@@ -270,29 +315,31 @@ void add_model_routes(Router& router, const Services& s) {
     Response r = json_response(201, version_json(*v));
     r.headers.insert_or_assign("Location", "/api/v1/models/" + v->name + "/versions/" + std::to_string(v->version));
     return r;
-  }, {.max_body = 1 << 20,
-      .summary = "register the next version of a model (created at version 1) as a candidate. Body: {\"artifact\": "
+  }), {.max_body = 1 << 20,
+      .summary = "register the next version of a model (created at version 1, in the body's \"group\" or ?group=, "
+                 "default 'default'; a version for another group than the model's is 409) as a candidate. "
+                 "Body: {\"artifact\": "
                  "sha256 of the model bytes, uploaded first with PUT /api/v1/artifacts, \"kind\"?, \"metrics\"?: "
                  "{name: number}, \"lineage\"?: {series: [..], data_from, data_to, parameters: {name: text}, "
                  "created_by (default: the mTLS client's CN, else 'api')}}; the bytes must be a detector analytics can load",
       .kind = iam::ResourceKind::models, .verb = iam::Verb::write});
 
-  router.add(Method::POST, "/api/v1/models/{name}/versions/{v}/promote", [&reg](Request& req) {
+  router.add(Method::POST, "/api/v1/models/{name}/versions/{v}/promote", gated(reg, iam::Verb::write, [&reg](Request& req) {
     auto v = version_param(req);
     if (!v) return problem(v.error());
     auto c = change_options(req);
     if (!c) return problem(c.error());
     return changed(reg, reg.promote(req.param("name"), *v, *c));
-  }, {.max_body = 4096,
+  }), {.max_body = 4096,
       .summary = "make a version the promoted one (rolled out to every Inference task using the model); body "
                  "{\"by\"}? ; If-Match: the model's revision, 409 when stale",
       .kind = iam::ResourceKind::models, .verb = iam::Verb::write});
 
-  router.add(Method::POST, "/api/v1/models/{name}/rollback", [&reg](Request& req) {
+  router.add(Method::POST, "/api/v1/models/{name}/rollback", gated(reg, iam::Verb::write, [&reg](Request& req) {
     auto c = change_options(req);
     if (!c) return problem(c.error());
     return changed(reg, reg.rollback(req.param("name"), *c));
-  }, {.max_body = 4096,
+  }), {.max_body = 4096,
       .summary = "promote again the version promoted before the current one (412 when there is none); body "
                  "{\"by\"}? ; If-Match: the model's revision, 409 when stale",
       .kind = iam::ResourceKind::models, .verb = iam::Verb::write});

@@ -7,6 +7,7 @@
 //   Agent:  GET  /api/v1/tasks/{id}/logs          one task's log tail (?stream=stdout|stderr, ?tail=bytes)
 #include <nlohmann/json.hpp>
 
+#include "api/group_scope.h"
 #include "api/http_client.h"
 #include "api/problem.h"
 #include "api/query_params.h"
@@ -81,7 +82,8 @@ void add_node_task_routes(Router& router, const Services& s) {
   orchestrator::Orchestrator& orch = *s.orchestrator;
   resource::NodeRegistry& nodes = *s.nodes;
 
-  router.add(Method::POST, "/api/v1/nodes/{id}/tasks", [&orch, &nodes](Request& req) {
+  router.add(Method::POST, "/api/v1/nodes/{id}/tasks",
+             group_gated(node_of(nodes), iam::ResourceKind::nodes, iam::Verb::write, [&orch, &nodes](Request& req) {
     auto node = nodes.get(req.param("id"));
     if (!node) return problem(node.error());
     auto report = runtime::decode_task_report(req.body);
@@ -89,11 +91,13 @@ void add_node_task_routes(Router& router, const Services& s) {
     if (auto st = apply_report(orch, node->id, *report); !st) return problem(st.error());
     return json_response(200, {{"events", report->events.size()},
                                {"tasks", report->tasks ? report->tasks->size() : 0}});
-  }, {.max_body = 4 * 1024 * 1024,
+  }), {.max_body = 4 * 1024 * 1024,
       .summary = "an agent's task report: events since the last one, every task it holds, live attributes",
       .kind = iam::ResourceKind::nodes, .verb = iam::Verb::write});
 
-  router.add(Method::GET, "/api/v1/deployments/{id}/logs", [&orch, &nodes](Request& req) {
+  router.add(Method::GET, "/api/v1/deployments/{id}/logs",
+             group_gated(deployment_of(orch), iam::ResourceKind::deployments, iam::Verb::read,
+                         [&orch, &nodes](Request& req) {
     if (auto st = only_params(req, {"task", "stream", "tail"}); !st) return problem(st.error());
     auto stream = stream_param(req);
     if (!stream) return problem(stream.error());
@@ -117,7 +121,7 @@ void add_node_task_routes(Router& router, const Services& s) {
       return problem(404, "not_found", "Not Found", "deployment " + req.param("id") + " has no task " + *only);
     }
     return json_response(200, {{"items", items}, {"count", items.size()}});
-  }, {.summary = "the tail of each task's log, read from the agents (?task=<id or node template>, "
+  }), {.summary = "the tail of each task's log, read from the agents (?task=<id or node template>, "
                  "?stream=stdout|stderr, ?tail=<bytes>)",
       .kind = iam::ResourceKind::deployments, .verb = iam::Verb::read});
 }

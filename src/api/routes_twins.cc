@@ -1,7 +1,7 @@
 // /api/v1/twins: twin documents, their state, the tree, queries, aggregates and history.
 #include <charconv>
 
-#include "api/auth.h"
+#include "api/group_scope.h"
 #include "api/problem.h"
 #include "api/query_params.h"
 #include "api/routes.h"
@@ -22,13 +22,6 @@ std::optional<Response> gate(twins::TwinService& svc, const Request& req, iam::V
   return refused(req, verb, iam::ResourceKind::twins, doc->group, "twin '" + req.param("id") + "'");
 }
 
-// Creating a twin in, or moving one to, a group where the caller may not write.
-Response no_write_in(const Request& req, std::string_view group) {
-  return problem(403, "permission_denied", "Forbidden",
-                 (req.principal ? req.principal->subject.to_string() : std::string("the caller")) +
-                     " may not write twins in group " + std::string(group));
-}
-
 Handler gated(twins::TwinService& svc, iam::Verb verb, Handler inner) {
   return [&svc, verb, inner = std::move(inner)](Request& req) {
     if (auto no = gate(svc, req, verb)) return std::move(*no);
@@ -41,11 +34,11 @@ Response put_twin(twins::TwinService& svc, const Request& req) {
   if (!body) return problem(body.error());
   if (auto g = body->find("group"); g != body->end() && g->is_string() &&
                                     !allowed(req, iam::Verb::write, iam::ResourceKind::twins, g->get<std::string>())) {
-    return no_write_in(req, g->get<std::string>());
+    return no_write_in(req, iam::ResourceKind::twins, g->get<std::string>());
   }
   if (!body->contains("group") && !svc.get_twin(req.param("id")) &&
       !allowed(req, iam::Verb::write, iam::ResourceKind::twins, twin::kDefaultTwinGroup)) {
-    return no_write_in(req, twin::kDefaultTwinGroup);
+    return no_write_in(req, iam::ResourceKind::twins, twin::kDefaultTwinGroup);
   }
   auto match = if_match_version(req);
   if (!match) return problem(match.error());
