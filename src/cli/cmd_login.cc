@@ -83,11 +83,7 @@ int run_login(std::span<const std::string> args) {
     }
     auto client = api::HttpClient::create(server, options);
     if (!client) return report("login", client.error());
-    json body{{"grant_type", "password"}, {"username", c.str("user")}, {"password", *password}};
-    auto res = (*client)->request(api::Method::POST, "/api/v1/auth/token", body.dump());
-    if (!res) return report("login", res.error().context("cannot reach the server at " + server));
-    if (!res->ok()) return report("login", api::error_from_response(*res, "login"));
-    auto parsed = credentials_from_token_answer(res->body);
+    auto parsed = password_login(**client, c.str("user"), *password);
     if (!parsed) return report("login", parsed.error());
     creds = std::move(*parsed);
   }

@@ -28,6 +28,7 @@ struct Component {
   std::string name;
   std::vector<std::string> args;
   std::string log_path;
+  std::vector<std::string> env;  // "K=V" (a join token: never on the command line)
   Process process;
   int restarts = 0;
 };
@@ -47,6 +48,7 @@ Status start(Component& c) {
   ProcessOptions o;
   o.argv = {self_executable()};
   o.argv.insert(o.argv.end(), c.args.begin(), c.args.end());
+  o.env = c.env;
   o.stdout_path = c.log_path;
   o.stderr_path = "stdout";
   IOT_ASSIGN(c.process, Process::spawn(o));
@@ -72,16 +74,20 @@ class Up {
     if (auto st = fs.create_dirs(join_path(data_dir_, "logs")); !st) return fail(st.error().message());
     std::printf("iotwins up — starting the continuum on this machine (data in %s)\n", data_dir_.c_str());
 
-    // 1. The server.
+    // 1. The server, with credentials required like any other; up logs in as its admin.
     std::string server_dir = join_path(data_dir_, "server");
     (void)fs.remove(join_path(server_dir, "server.url"));
+    auto password_file = ensure_admin_password_file(fs, data_dir_);
+    if (!password_file) return fail("the admin's password: " + password_file.error().message());
+    password_file_ = *password_file;
     auto& server = add("server", {"server", "--listen", config_.str("listen"), "--data-dir", server_dir,
-                                  "--log-level", config_.str("log-level")});
+                                  "--admin-password-file", password_file_, "--log-level", config_.str("log-level")});
     auto step = Clock::now();
     if (auto st = start(server); !st) return fail(st.error().message());
     auto url = wait_for_server(server, server_dir);
     if (!url) return fail(url.error().message());
     url_ = *url;
+    if (auto st = log_in(); !st) return fail(st.error().message());
     std::printf("  ✓ server          %-28s %5.1fs\n", url_.c_str(), since(step));
 
     // 2. The agents.
@@ -91,6 +97,7 @@ class Up {
                                     "--heartbeat-interval", "2s", "--mqtt-port", std::to_string(config_.integer("mqtt-port")),
                                     "--labels", "plant=" + chain_inputs->values["plant"].get<std::string>(),
                                     "--stop-tasks-on-exit", "--log-level", config_.str("log-level")});
+    if (auto st = join_token_for(edge); !st) return fail(st.error().message());
     if (auto st = start(edge); !st) return fail(st.error().message());
     if (auto st = wait_for_nodes(1); !st) return fail(st.error().message());
     std::printf("  ✓ edge agent      registered and ready        %5.1fs\n", since(step));
@@ -107,11 +114,13 @@ class Up {
                                   join_path(data_dir_, "agent-iot"), "--name", "iot-1", "--heartbeat-interval", "2s",
                                   "--mqtt-port", std::to_string(edge_port + 1), "--stop-tasks-on-exit", "--log-level",
                                   config_.str("log-level")});
+    if (auto st = join_token_for(iot); !st) return fail(st.error().message());
     if (auto st = start(iot); !st) return fail(st.error().message());
     auto& cloud = add("agent-cloud", {"agent", "--level", "cloud", "--server", url_, "--data-dir",
                                       join_path(data_dir_, "agent-cloud"), "--name", "cloud-1", "--heartbeat-interval", "2s",
                                       "--mqtt-port", std::to_string(edge_port + 2), "--stop-tasks-on-exit",
                                       "--log-level", config_.str("log-level")});
+    if (auto st = join_token_for(cloud); !st) return fail(st.error().message());
     if (auto st = start(cloud); !st) return fail(st.error().message());
     if (auto st = wait_for_nodes(3); !st) return fail(st.error().message());
     std::printf("  ✓ iot agent       mqtt://127.0.0.1:%-13lld forwards to the edge agent  %5.1fs\n", edge_port + 1, since(step));
@@ -120,7 +129,7 @@ class Up {
     // 4. The plant: its twin tree, its simulated devices on the IoT agent's broker, and the hybrid
     //    twin following them.
     step = Clock::now();
-    auto client = api::HttpClient::create(url_);
+    auto client = server_client();
     if (!client) return fail(client.error().message());
     auto twins = put_plant_twins(**client, config_.str("plant"));
     if (!twins) return fail("the plant's twins: " + twins.error().message());
@@ -154,6 +163,36 @@ class Up {
   }
 
  private:
+  // Logs in as admin and stores the login for the CLI (the commands the summary prints use it).
+  Status log_in() {
+    IOT_ASSIGN(auto client, api::HttpClient::create(url_));
+    IOT_ASSIGN(auto creds, login_as_admin(PosixFileSystem::instance(), *client, password_file_));
+    IOT_TRY(save_credentials(url_, creds));
+    return ok();
+  }
+
+  // A client of the server with the stored login (refreshed when its access token expired).
+  Result<std::unique_ptr<api::HttpClient>> server_client() {
+    api::ClientOptions o;
+    IOT_ASSIGN(o.bearer_token, bearer_token_for(url_, "", o));
+    return api::HttpClient::create(url_, o);
+  }
+
+  // An agent that has not joined yet gets a one-time join token (a restarted or second `up`
+  // reuses the identity in its data dir).
+  Status join_token_for(Component& agent) {
+    std::string data_dir;
+    for (size_t i = 0; i + 1 < agent.args.size(); ++i) {
+      if (agent.args[i] == "--data-dir") data_dir = agent.args[i + 1];
+    }
+    IOT_ASSIGN(bool joined, PosixFileSystem::instance().exists(join_path(data_dir, "identity/credentials.json")));
+    if (joined) return ok();
+    IOT_ASSIGN(auto client, server_client());
+    IOT_ASSIGN(auto token, make_join_token(*client));
+    agent.env = {"IOTWINS_JOIN_TOKEN=" + token};
+    return ok();
+  }
+
   Component& add(std::string name, std::vector<std::string> args) {
     components_.push_back(std::make_unique<Component>());
     Component& c = *components_.back();
@@ -226,7 +265,7 @@ class Up {
   }
 
   Status wait_for_nodes(size_t count) {
-    auto client = api::HttpClient::create(url_);
+    auto client = server_client();
     if (!client) return std::unexpected(client.error());
     auto deadline = Clock::now() + std::chrono::seconds(30);
     while (Clock::now() < deadline) {
@@ -252,9 +291,10 @@ class Up {
     }
     print_chain();
     std::printf("\n  Data         %s   (a second 'iotwins up' reuses it; --fresh starts over)\n", data_dir_.c_str());
-    std::printf("  Login        none needed: this local server runs without --auth, reachable on loopback only.\n"
-                "               With 'iotwins server --auth' the first start prints the admin's password once;\n"
-                "               then 'iotwins login --server %s --user admin' (docs/security.md).\n", url_.c_str());
+    std::printf("  Login        done: the commands below use the admin's login stored in %s.\n"
+                "               The admin's password is in %s;\n"
+                "               'iotwins login --server %s --user admin' logs in again (docs/security.md).\n",
+                credentials_path().c_str(), password_file_.c_str(), url_.c_str());
     std::printf("\n  Try next (in another terminal)\n");
     std::printf("    build/bin/iotwins nodes --server %s\n", url_.c_str());
     std::printf("    build/bin/iotwins nodes show <ID> --server %s\n", url_.c_str());
@@ -280,7 +320,7 @@ class Up {
   // Where each of the chain's tasks and services runs (node names, not ids).
   void print_chain() {
     std::map<std::string, std::string> names;  // node id → name
-    if (auto client = api::HttpClient::create(url_); client) {
+    if (auto client = server_client(); client) {
       if (auto r = call(**client, api::Method::GET, "/api/v1/nodes"); r) {
         for (const auto& n : (*r)["items"]) names[n.value("id", "")] = n.value("name", "");
       }
@@ -334,6 +374,7 @@ class Up {
   const Config& config_;
   std::string data_dir_;
   std::string url_;
+  std::string password_file_;
   std::vector<std::unique_ptr<Component>> components_;
   nlohmann::json chain_ = nlohmann::json::object();
   std::string chain_twin_;

@@ -44,7 +44,10 @@ Status save_all(const json& doc) {
   auto& fs = PosixFileSystem::instance();
   std::string path = credentials_path();
   std::string dir = path.substr(0, path.rfind('/'));
-  IOT_TRY(iam::make_private_dir(fs, dir));
+  // A directory iotwins makes is private; one the user pointed IOTWINS_CREDENTIALS into (/tmp,
+  // a home) keeps its mode — write_secret_file never lets the file be read by others there.
+  IOT_ASSIGN(bool dir_exists, fs.exists(dir));
+  if (!dir_exists) IOT_TRY(iam::make_private_dir(fs, dir));
   return iam::write_secret_file(fs, path, doc.dump(2) + "\n");
 }
 
@@ -99,6 +102,14 @@ Result<StoredCredentials> credentials_from_token_answer(const std::string& body)
   } catch (const json::exception& e) {
     return make_error(Errc::internal, std::string("the server's token answer is not as expected: ") + e.what());
   }
+}
+
+Result<StoredCredentials> password_login(api::HttpClient& client, const std::string& user, const std::string& password) {
+  json body{{"grant_type", "password"}, {"username", user}, {"password", password}};
+  auto res = client.request(api::Method::POST, "/api/v1/auth/token", body.dump());
+  if (!res) return std::unexpected(res.error().context("cannot reach the server to log in"));
+  if (!res->ok()) return std::unexpected(api::error_from_response(*res, "login as " + user));
+  return credentials_from_token_answer(res->body);
 }
 
 Result<std::string> bearer_token_for(const std::string& server, const std::string& explicit_token,

@@ -31,6 +31,10 @@ Status forget_credentials(const std::string& server);
 // What a token answer of POST /api/v1/auth/token says, as stored credentials.
 Result<StoredCredentials> credentials_from_token_answer(const std::string& body);
 
+// Logs in with a password (grant_type=password) through `client`; the server's problem detail
+// when it refuses.
+Result<StoredCredentials> password_login(api::HttpClient& client, const std::string& user, const std::string& password);
+
 // The bearer token to send to `server`: `explicit_token` when set, else the stored one,
 // refreshed through POST /api/v1/auth/token when it has expired (and saved). Empty when there
 // are no credentials at all (the server will answer 401 saying how to log in).

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "api/http_client.h"
+#include "cli/credentials.h"
+#include "core/fs.h"
 
 namespace iotwins::cli {
 
@@ -35,5 +37,13 @@ Result<nlohmann::json> wait_for_chain(api::HttpClient& server, const std::string
 
 // ok() when host:port can be bound now; else an error naming `what`, the port and `way_out`.
 Status check_port_free(const std::string& host, int port, const std::string& what, const std::string& way_out);
+
+// Credentials (up_login.cc). The admin's password: <data-dir>/secrets/admin.password (0600),
+// made at the first start and given to the server's first start (--admin-password-file).
+Result<std::string> ensure_admin_password_file(FileSystem& fs, const std::string& data_dir);
+// Logs in as admin with that password; a clear error when the server's data predates the file.
+Result<StoredCredentials> login_as_admin(FileSystem& fs, api::HttpClient& server, const std::string& password_file);
+// A one-time join token (10 minutes) for an agent that has not joined yet.
+Result<std::string> make_join_token(api::HttpClient& server);
 
 }  // namespace iotwins::cli

@@ -34,7 +34,12 @@ TEST(Authorizer, AgentCannotCallAdminRoutes) {
   EXPECT_FALSE(Authorizer::decide(agent, Verb::read, ResourceKind::iam, "").allowed);
   EXPECT_FALSE(Authorizer::decide(agent, Verb::write, ResourceKind::deployments, "g").allowed);
   EXPECT_TRUE(Authorizer::decide(agent, Verb::write, ResourceKind::series, "g").allowed);
-  EXPECT_FALSE(Authorizer::decide(agent, Verb::read, ResourceKind::series, "g").allowed);
+  // It acts for its tasks (a store reads samples) but deletes nothing.
+  EXPECT_TRUE(Authorizer::decide(agent, Verb::read, ResourceKind::series, "g").allowed);
+  for (ResourceKind k : kAllResourceKinds) {
+    EXPECT_FALSE(Authorizer::decide(agent, Verb::delete_, k, "g").allowed) << to_string(k);
+  }
+  EXPECT_FALSE(Authorizer::decide(agent, Verb::write, ResourceKind::templates, "g").allowed);
 }
 
 TEST(Authorizer, NoGrantsNoAccessWithAReason) {
