@@ -11,6 +11,7 @@
 #include "cli/command.h"
 #include "cli/deployments.h"
 #include "core/fs.h"
+#include "iam/model.h"
 #include "tosca/validate.h"
 
 namespace iotwins::cli {
@@ -38,8 +39,8 @@ void print_outputs(const json& d, const std::string& indent) {
 std::string deployment_path(const std::string& id) { return "/api/v1/deployments/" + api::percent_encode(id); }
 
 void print_deployment(const json& d) {
-  std::printf("deployment %s  %s  (revision %lld)\n", d.value("id", "").c_str(), d.value("status", "").c_str(),
-              static_cast<long long>(d.value("revision", int64_t{0})));
+  std::printf("deployment %s  %s  (revision %lld, group %s)\n", d.value("id", "").c_str(), d.value("status", "").c_str(),
+              static_cast<long long>(d.value("revision", int64_t{0})), d.value("group", "").c_str());
   if (!d.value("reason", "").empty()) std::printf("  reason: %s\n", d.value("reason", "").c_str());
   for (const auto& n : d.value("instances", json::array())) {
     std::string node = n.value("node", "");
@@ -98,10 +99,14 @@ int run_deploy(std::span<const std::string> args) {
                   "it to that node's agent. Prints the deployment id and where every instance went; with\n"
                   "--wait, follows it until CREATE_COMPLETE (exit 0) or CREATE_FAILED (exit 1, with the\n"
                   "reasons; exit 3 when --timeout passes first). Imports: built-in profiles only. An artifact\n"
-                  "file given as a path relative to the template is uploaded to the artifact store first.",
-                  "FILE [--input name=value]... [--wait [--timeout 5m]] [flags]");
+                  "file given as a path relative to the template is uploaded to the artifact store first.\n"
+                  "The deployment belongs to an IAM group (--group, default 'default'): only users with a\n"
+                  "grant in that group see it or change it, and deploying needs write there.",
+                  "FILE [--input name=value]... [--group G] [--wait [--timeout 5m]] [flags]");
   add_client_flags(spec);
   spec.add({.name = "input", .type = ConfigType::list, .help = "a template input, name=value (repeatable)"});
+  spec.add({.name = "group", .default_value = "default",
+            .help = "the IAM group the deployment belongs to (who may see and change it)"});
   spec.add({.name = "wait", .type = ConfigType::boolean, .default_value = "false",
             .help = "follow the deployment until it completes or fails"});
   spec.add({.name = "timeout", .type = ConfigType::duration, .default_value = "5m", .help = "how long --wait waits"});
@@ -117,6 +122,10 @@ int run_deploy(std::span<const std::string> args) {
   auto inputs = tosca::parse_input_assignments(c.list("input"));
   if (!inputs) {
     std::fprintf(stderr, "iotwins deploy: --input: %s\n", inputs.error().message().c_str());
+    return 2;
+  }
+  if (auto st = iam::validate_name(c.str("group"), "--group"); !st) {
+    std::fprintf(stderr, "iotwins deploy: %s\n", st.error().message().c_str());
     return 2;
   }
   auto text = PosixFileSystem::instance().read_file(pos[0]);
@@ -137,7 +146,7 @@ int run_deploy(std::span<const std::string> args) {
                                           }
                                         });
   if (!shipped) return report("deploy", shipped.error());
-  json body{{"template", *shipped}, {"inputs", json::parse(tosca::value_to_json(*inputs))}};
+  json body{{"template", *shipped}, {"inputs", json::parse(tosca::value_to_json(*inputs))}, {"group", c.str("group")}};
   auto d = call(**client, api::Method::POST, "/api/v1/deployments", body.dump());
   if (!d) return report("deploy", d.error());
   if (c.str("output") == "json" && !c.boolean("wait")) {

@@ -21,9 +21,9 @@ int list(api::HttpClient& client, const Config& c) {
     std::printf("%s\n", (*r)["items"].dump(2).c_str());
     return 0;
   }
-  Table t({"ID", "STATUS", "REVISION", "UPDATED", "REASON"});
+  Table t({"ID", "GROUP", "STATUS", "REVISION", "UPDATED", "REASON"});
   for (const auto& d : (*r)["items"]) {
-    t.add({d.value("id", ""), d.value("status", ""), std::to_string(d.value("revision", int64_t{0})),
+    t.add({d.value("id", ""), d.value("group", ""), d.value("status", ""), std::to_string(d.value("revision", int64_t{0})),
            api::series::format_time(d.value("updated_ns", int64_t{0})), d.value("reason", "").empty() ? "-" : d.value("reason", "")});
   }
   std::fputs(t.render().c_str(), stdout);
@@ -91,7 +91,7 @@ int logs(api::HttpClient& client, const Config& c, const std::string& id) {
 int run_deployments(std::span<const std::string> args) {
   ConfigSpec spec("deployments",
                   "Lists the computing chains deployed on the platform, or shows one:\n"
-                  "  iotwins deployments [ls]        every deployment with its status and revision\n"
+                  "  iotwins deployments [ls]        every deployment you may read: its group, status and revision\n"
                   "  iotwins deployments show ID     status, reason, each node instance (node, state), outputs\n"
                   "  iotwins deployments events ID   its event log: status changes, placements, task events\n"
                   "  iotwins deployments logs ID     each task's stdout (or --stream stderr), read from its agent",

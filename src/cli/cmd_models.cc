@@ -8,6 +8,7 @@
 #include "cli/client.h"
 #include "cli/command.h"
 #include "cli/models.h"
+#include "iam/model.h"
 
 namespace iotwins::cli {
 
@@ -21,11 +22,13 @@ int run_models(std::span<const std::string> args) {
                   "                                 each file: fit on its first --train-rows rows, score the rest\n"
                   "  iotwins models train NAME ...  the Training task: fit on a twin's stored series, register\n"
                   "  iotwins models infer NAME ...  the Inference task: score live telemetry, report health\n"
-                  "  iotwins models ls              registered models: latest and promoted version, revision\n"
+                  "  iotwins models ls              registered models you may read: group, latest and promoted\n"
+                  "                                 version, revision\n"
                   "  iotwins models show NAME       a model's versions (stage, metrics, lineage) and history\n"
                   "  iotwins models register NAME FILE [--metric f1=0.78 --series pump-1/flow --param k=v\n"
-                  "        --data-from T --data-to T]   upload a serialized detector and register it as the\n"
-                  "        next version (a candidate)\n"
+                  "        --data-from T --data-to T --group G]   upload a serialized detector and register\n"
+                  "        it as the next version (a candidate); the first version puts the model in IAM group\n"
+                  "        G (default 'default'): only users with a grant there see or change it\n"
                   "  iotwins models promote NAME VERSION [--if-revision N]   roll VERSION out to every\n"
                   "        Inference task using the model (409 if the model changed since revision N)\n"
                   "  iotwins models rollback NAME [--if-revision N]   back to the version promoted before",
@@ -49,6 +52,8 @@ int run_models(std::span<const std::string> args) {
   spec.add({.name = "data-from", .help = "register: start of the training data (RFC 3339, epoch ms, now-1d)"});
   spec.add({.name = "data-to", .help = "register: end of the training data"});
   spec.add({.name = "kind", .help = "register: the detector kind, checked against the file (default: read from it)"});
+  spec.add({.name = "group", .help = "register: the IAM group of a new model (default: default); a later version "
+                                     "keeps its model's group (another one is refused)"});
   spec.positional("VERB [ARGS]", "evaluate PATH | ls | show NAME | register NAME FILE | promote NAME VERSION | "
                                  "rollback NAME");
   Parsed p = parse_or_exit(spec, args);
@@ -58,6 +63,12 @@ int run_models(std::span<const std::string> args) {
     std::fprintf(stderr, "iotwins models: a verb is required: evaluate PATH, ls, show NAME, register NAME FILE, "
                          "promote NAME VERSION or rollback NAME (see 'iotwins models --help')\n");
     return 2;
+  }
+  if (p.command.config.is_set("group")) {
+    if (auto st = iam::validate_name(p.command.config.str("group"), "--group"); !st) {
+      std::fprintf(stderr, "iotwins models: %s\n", st.error().message().c_str());
+      return 2;
+    }
   }
   if (pos[0] != "evaluate") return models_registry(pos, p.command.config);
   if (pos.size() != 2) {

@@ -27,10 +27,10 @@ int list(api::HttpClient& client, const Config& c) {
     std::printf("%s\n", (*r)["items"].dump(2).c_str());
     return 0;
   }
-  Table t({"ID", "NAME", "LEVEL", "STATE", "LAST SEEN", "ARCH", "CORES", "MEMORY", "CPU", "PARENT"});
+  Table t({"ID", "NAME", "GROUP", "LEVEL", "STATE", "LAST SEEN", "ARCH", "CORES", "MEMORY", "CPU", "PARENT"});
   for (const auto& n : (*r)["items"]) {
     const json& f = n["facts"];
-    t.add({n.value("id", ""), n.value("name", ""), n.value("level", ""), n.value("state", ""),
+    t.add({n.value("id", ""), n.value("name", ""), n.value("group", ""), n.value("level", ""), n.value("state", ""),
            human_age_ms(n.value("last_seen_age_ms", int64_t{0})) + " ago", f.value("arch", ""),
            std::to_string(f.value("cores", 0)), human_bytes(static_cast<double>(f.value("memory_bytes", uint64_t{0}))),
            cpu_cell(n), n.value("parent", "").empty() ? "-" : n.value("parent", "")});
@@ -91,6 +91,7 @@ int show(api::HttpClient& client, const Config& c, const std::string& id) {
   const json& n = *r;
   const json& f = n["facts"];
   std::printf("Node %s (%s)\n", n.value("id", "").c_str(), n.value("name", "").c_str());
+  std::printf("  group      %s (its join token's)\n", n.value("group", "").c_str());
   std::printf("  level      %s\n  state      %s (last seen %s ago)\n", n.value("level", "").c_str(),
               n.value("state", "").c_str(), human_age_ms(n.value("last_seen_age_ms", int64_t{0})).c_str());
   std::printf("  parent     %s\n", n.value("parent", "").empty() ? "(server)" : n.value("parent", "").c_str());
@@ -162,17 +163,19 @@ int drain(api::HttpClient& client, const std::string& id, bool enable) {
 int run_nodes(std::span<const std::string> args) {
   ConfigSpec spec("nodes",
                   "Lists the machines of the continuum, or acts on one:\n"
-                  "  iotwins nodes [ls]        every node with level, state and last-seen age\n"
-                  "  iotwins nodes show ID     one node with its facts and live KPIs\n"
+                  "  iotwins nodes [ls]        every node you may read: group, level, state, last-seen age\n"
+                  "  iotwins nodes show ID     one node with its group, facts and live KPIs\n"
                   "  iotwins nodes drain ID    place no new tasks there (undrain ID reverts)\n"
                   "  iotwins nodes plan FILE   dry-run the scheduler: where would these requests go, or\n"
                   "                            why not (FILE: requests, optionally nodes; else live nodes)\n"
                   "  iotwins nodes join-token  a one-time token for a new node (--group, --ttl); join-tokens lists them\n"
-                  "  iotwins nodes revoke ID   refuse the node's certificates and API token from now on",
+                  "  iotwins nodes revoke ID   refuse the node's certificates and API token from now on\n"
+                  "A node belongs to the IAM group of the join token it joined with ('default' without one):\n"
+                  "only users with a grant in that group see it or act on it.",
                   "[ls | show ID | drain ID | undrain ID | plan FILE | join-token | join-tokens | revoke ID] [flags]");
   add_client_flags(spec).positional("VERB [ARG]", "ls (default), show, drain, undrain, revoke (with a node id), plan (with a file), "
                                                   "join-token, join-tokens");
-  spec.add({.name = "group", .default_value = "default", .help = "join-token: the group the node will belong to"});
+  spec.add({.name = "group", .default_value = "default", .help = "join-token: the IAM group the node will belong to"});
   spec.add({.name = "ttl", .type = ConfigType::duration, .default_value = "1h", .help = "join-token: how long it may be used (at most 7 days)"});
   Parsed p = parse_or_exit(spec, args);
   if (p.exit_code >= 0) return p.exit_code;

@@ -42,9 +42,9 @@ int list(api::HttpClient& client, const Config& c) {
     std::printf("%s\n", all.dump(2).c_str());
     return 0;
   }
-  Table t({"NAME", "LATEST", "PROMOTED", "REVISION", "CREATED"});
+  Table t({"NAME", "GROUP", "LATEST", "PROMOTED", "REVISION", "CREATED"});
   for (const auto& m : all) {
-    t.add({m.value("name", ""), num_or_dash(m["latest_version"]), num_or_dash(m["promoted_version"]),
+    t.add({m.value("name", ""), m.value("group", ""), num_or_dash(m["latest_version"]), num_or_dash(m["promoted_version"]),
            num_or_dash(m["revision"]), m.value("created", "")});
   }
   std::fputs(t.render().c_str(), stdout);
@@ -74,9 +74,9 @@ int show(api::HttpClient& client, const Config& c, const std::string& name) {
     std::printf("%s\n", out.dump(2).c_str());
     return 0;
   }
-  std::printf("model %s: latest version %s, promoted %s, revision %s (use it as --if-revision)\n", name.c_str(),
-              num_or_dash((*m)["latest_version"]).c_str(), num_or_dash((*m)["promoted_version"]).c_str(),
-              num_or_dash((*m)["revision"]).c_str());
+  std::printf("model %s (group %s): latest version %s, promoted %s, revision %s (use it as --if-revision)\n",
+              name.c_str(), m->value("group", "").c_str(), num_or_dash((*m)["latest_version"]).c_str(),
+              num_or_dash((*m)["promoted_version"]).c_str(), num_or_dash((*m)["revision"]).c_str());
   Table t({"VERSION", "STAGE", "KIND", "SIZE", "METRICS", "CREATED", "BY", "SHA256"});
   for (const auto& v : versions) {
     t.add({num_or_dash(v["version"]), v.value("stage", ""), v.value("kind", ""),
@@ -153,6 +153,7 @@ int register_version(api::HttpClient& client, const Config& c, const std::string
   if (c.is_set("data-to")) lineage["data_to"] = c.str("data-to");
   json body = {{"artifact", (*art)["sha256"]}, {"metrics", *metrics}, {"lineage", lineage}};
   if (c.is_set("kind")) body["kind"] = c.str("kind");
+  if (c.is_set("group")) body["group"] = c.str("group");  // unset: the model's, or "default" for a new one
   const std::string path = "/api/v1/models/" + api::percent_encode(name) + "/versions";
   auto v = call(client, api::Method::POST, path, body.dump());
   if (!v) return report("models register", v.error());
