@@ -70,8 +70,12 @@ Result<std::unique_ptr<Server>> Server::start(const std::string& binary, const s
   auto s = std::make_unique<Server>();
   std::string data = dir + "/server";
   std::filesystem::create_directories(data);
+  const std::string password_file = dir + "/admin.password";
+  std::ofstream(password_file) << "bench-admin-password\n";
   IOT_ASSIGN(s->daemon_, Daemon::start(binary, "server",
-                                       {"server", "--listen", "127.0.0.1:0", "--data-dir", data}, dir));
+                                       {"server", "--listen", "127.0.0.1:0", "--data-dir", data,
+                                        "--admin-password-file", password_file},
+                                       dir));
   bool up = poll_until([&] {
     s->url_ = first_line(slurp(data + "/server.url"));
     if (s->url_.empty()) return false;
@@ -81,8 +85,24 @@ Result<std::unique_ptr<Server>> Server::start(const std::string& binary, const s
     return r && r->status == 200;
   }, 60s);
   if (!up) return make_error(Errc::unavailable, "server did not start:\n" + s->daemon_->log_tail());
-  IOT_ASSIGN(s->client_, api::HttpClient::create(s->url_));
+  IOT_ASSIGN(auto anonymous, api::HttpClient::create(s->url_));
+  json login{{"grant_type", "password"}, {"username", "admin"}, {"password", "bench-admin-password"}};
+  IOT_ASSIGN(auto r, anonymous->request(api::Method::POST, "/api/v1/auth/token", login.dump()));
+  json answer = json::parse(r.body, nullptr, false);
+  if (r.status != 200 || !answer.is_object() || !answer["access_token"].is_string()) {
+    return make_error(Errc::unauthenticated, "admin login: " + r.body);
+  }
+  s->token_ = answer["access_token"].get<std::string>();
+  IOT_ASSIGN(s->client_, api::HttpClient::create(s->url_, s->client_options()));
   return s;
+}
+
+Result<std::string> Server::join_token() {
+  IOT_ASSIGN(auto r, client_->request(api::Method::POST, "/api/v1/join-tokens", R"({"ttl":"1h"})"));
+  json answer = json::parse(r.body, nullptr, false);
+  if (r.status != 201 && r.status != 200) return make_error(Errc::unavailable, "join token: " + r.body);
+  if (!answer.is_object() || !answer["token"].is_string()) return make_error(Errc::unavailable, "join token: " + r.body);
+  return answer["token"].get<std::string>();
 }
 
 Result<uint64_t> Server::count(const std::string& twin, const std::string& property, int64_t from_ms) {
@@ -121,6 +141,10 @@ Result<std::unique_ptr<Agent>> Agent::start(const std::string& binary, const std
                                    std::to_string(a->mqtt_port_), "--spool-fsync", o.spool_fsync,
                                    "--buffer-max", o.buffer_max};
   if (!o.parent_url.empty()) args.insert(args.end(), {"--parent-url", o.parent_url});
+  if (!std::filesystem::exists(data + "/identity")) {  // joined before: it keeps its identity
+    IOT_ASSIGN(auto join, server.join_token());
+    args.insert(args.end(), {"--join-token", join});
+  }
   IOT_ASSIGN(a->daemon_, Daemon::start(binary, o.name, args, dir));
   // Registered (a heartbeat with the data plane's figures arrived) means forwarding has started.
   bool up = poll_until([&] {

@@ -36,11 +36,16 @@ class Daemon {
   std::string log_path_;
 };
 
-// `iotwins server --listen 127.0.0.1:0` in DIR/server; ready once /readyz answers 200.
+// `iotwins server --listen 127.0.0.1:0` in DIR/server as it runs by default (credentials required);
+// ready once /readyz answers 200 and the admin (password from DIR/admin.password) logged in.
 class Server {
  public:
   static Result<std::unique_ptr<Server>> start(const std::string& binary, const std::string& dir);
   const std::string& url() const { return url_; }
+  const std::string& token() const { return token_; }  // the admin's access token
+  api::ClientOptions client_options() const { return {.bearer_token = token_}; }
+  // A one-time token an agent joins with (--join-token).
+  Result<std::string> join_token();
   // Samples of (twin, property) the server holds with a device time at or after from_ms.
   Result<uint64_t> count(const std::string& twin, const std::string& property, int64_t from_ms);
   // Telemetry backlog (records) of node `name` from its last heartbeat; nullopt if unknown.
@@ -51,6 +56,7 @@ class Server {
   std::unique_ptr<Daemon> daemon_;
   std::unique_ptr<api::HttpClient> client_;
   std::string url_;
+  std::string token_;
 };
 
 // `iotwins agent --level edge` with a managed broker on a free port, forwarding to parent_url;

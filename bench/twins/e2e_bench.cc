@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
   uint64_t last_round = n_updates / kTwinsPerPublisher - 1;
   std::string pending = "/api/v1/twins?limit=1&filter=" +
                         api::percent_encode("id contains \"dev-\" and not (reported.tseq == " + std::to_string(last_round) + ")");
-  auto client = api::HttpClient::create(s.url());
+  auto client = api::HttpClient::create(s.url(), s.client_options());
   if (!client) return 1;
   Ingest telemetry = ingest(
       s, port, n_updates, "telemetry",
@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
       });
 
   // 3. REST reads at 64 connections; anchor: /healthz with the same wrk.
-  WrkResult get_twin = run_wrk(s.url() + "/api/v1/twins/dev-0", 64, wrk_seconds);
+  WrkResult get_twin = run_wrk(s.url() + "/api/v1/twins/dev-0", 64, wrk_seconds, s.token());
   WrkResult healthz = run_wrk(s.url() + "/healthz", 64, wrk_seconds);
 
   // 4. n_query_twins new twins from one telemetry message each (default auto-create), then queries.
@@ -151,9 +151,9 @@ int main(int argc, char** argv) {
       },
       [&] { return counter(s, kApplied) >= before_q + static_cast<double>(n_query_twins); });
   std::string filter = api::percent_encode("reported.temperature > 80 and model == null");
-  Latency filtered = time_get(s.url(), "/api/v1/twins?filter=" + filter + "&limit=100", query_runs);
-  Latency sorted = time_get(s.url(), "/api/v1/twins?filter=" + filter + "&sort=-reported.temperature&limit=100", query_runs);
-  Latency unfiltered = time_get(s.url(), "/api/v1/twins?limit=100", query_runs);
+  Latency filtered = time_get(s.url(), s.token(), "/api/v1/twins?filter=" + filter + "&limit=100", query_runs);
+  Latency sorted = time_get(s.url(), s.token(), "/api/v1/twins?filter=" + filter + "&sort=-reported.temperature&limit=100", query_runs);
+  Latency unfiltered = time_get(s.url(), s.token(), "/api/v1/twins?limit=100", query_runs);
   double refused = counter(s, kRefused);
   uint64_t rss_server = s.daemon().rss_bytes();
 

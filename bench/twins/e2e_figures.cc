@@ -57,9 +57,9 @@ double to_ms(double value, const std::string& unit) {
 
 }  // namespace
 
-Latency time_get(const std::string& base_url, const std::string& path, int runs) {
+Latency time_get(const std::string& base_url, const std::string& token, const std::string& path, int runs) {
   Latency l;
-  auto client = api::HttpClient::create(base_url);
+  auto client = api::HttpClient::create(base_url, {.bearer_token = token});
   if (!client) return l;
   std::vector<double> ms;
   for (int i = 0; i < runs; ++i) {
@@ -82,17 +82,19 @@ Latency time_get(const std::string& base_url, const std::string& path, int runs)
   return l;
 }
 
-WrkResult run_wrk(const std::string& url, int connections, int seconds) {
+WrkResult run_wrk(const std::string& url, int connections, int seconds, const std::string& token) {
   WrkResult w;
+  std::string header = token.empty() ? "" : "-H 'Authorization: Bearer " + token + "' ";
   std::string cmd = "wrk -t2 -c" + std::to_string(connections) + " -d" + std::to_string(seconds) +
-                    "s --latency '" + url + "' 2>&1";
+                    "s --latency " + header + "'" + url + "' 2>&1";
   FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe) return w;
   std::string out;
   char buf[4096];
   while (size_t n = fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
   int rc = pclose(pipe);
-  std::fprintf(stderr, "%s\n%s", cmd.c_str(), out.c_str());
+  std::string shown = token.empty() ? cmd : std::regex_replace(cmd, std::regex("Bearer [^']*"), "Bearer <token>");
+  std::fprintf(stderr, "%s\n%s", shown.c_str(), out.c_str());
   if (rc != 0) return w;
   std::smatch m;
   static const std::regex p50(R"(\n\s*50%\s+([0-9.]+)(us|ms|s|m)\b)"), p99(R"(\n\s*99%\s+([0-9.]+)(us|ms|s|m)\b)"),

@@ -19,8 +19,8 @@ struct Latency {
   size_t items = 0;  // "items" in the last response
   bool ok = false;
 };
-// GET base_url + path `runs` times one after another (one connection); 200 expected.
-Latency time_get(const std::string& base_url, const std::string& path, int runs);
+// GET base_url + path `runs` times one after another (one connection, bearer `token`); 200 expected.
+Latency time_get(const std::string& base_url, const std::string& token, const std::string& path, int runs);
 
 struct WrkResult {
   double requests_per_s = 0, p50_ms = 0, p99_ms = 0;
@@ -28,7 +28,7 @@ struct WrkResult {
   bool ok = false;
 };
 // `wrk -t2 -c<connections> -d<seconds>s --latency URL`, parsed.
-WrkResult run_wrk(const std::string& url, int connections, int seconds);
+WrkResult run_wrk(const std::string& url, int connections, int seconds, const std::string& token = "");
 
 // QoS 1 from `publishers` libmosquitto clients (inflight window `window`) to the broker on
 // `port`: publisher p sends messages i = 0..per_publisher-1 of topic(p, i) with payload(p, i),

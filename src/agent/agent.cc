@@ -159,7 +159,11 @@ class Agent {
         wait = std::chrono::milliseconds(0);
         continue;
       }
-      if (st.error().code() == Errc::invalid_argument) {
+      if (st.error().code() == Errc::unauthenticated && !creds_) {
+        logger().error("{}: the server requires credentials and this agent has none; start it with "
+                       "--join-token TOKEN (an operator makes one with 'iotwins nodes join-token')",
+                       st.error().message());
+      } else if (st.error().code() == Errc::invalid_argument) {
         logger().error("{}", st.error().message());
       } else {
         logger().warn("{} (retrying)", st.error().message());

@@ -6,6 +6,7 @@
 
 #include "cli/client.h"
 #include "cli/command.h"
+#include "cli/credentials.h"
 #include "cli/models.h"
 #include "core/log.h"
 #include "core/signals.h"
@@ -67,6 +68,8 @@ int run_models_infer(std::span<const std::string> args) {
                   "Runs the Inference task: scores a twin's live telemetry on a broker with the model's promoted\n"
                   "version, reports health and anomaly_score on the twin, publishes anomaly events with the\n"
                   "variables that contributed most, and switches live when another version is promoted.\n"
+                  "For a run longer than a login's access token lives, give it an API token (--token or\n"
+                  "IOTWINS_TOKEN; iotwins tokens create). The orchestrator's Inference tasks use their node's.\n"
                   "Example: iotwins models infer pump-ad --broker mqtt://127.0.0.1:1883",
                   "NAME [flags]");
   add_client_flags(spec).positional("NAME", "the model's name in the registry");
@@ -83,6 +86,10 @@ int run_models_infer(std::span<const std::string> args) {
   tasks::InferenceOptions o;
   o.server_url = c.str("server");
   o.ca_file = c.str("ca-file");
+  // A run longer than an access token lives wants an API token (--token / IOTWINS_TOKEN).
+  auto token = bearer_token_for(o.server_url, c.str("token"), {.ca_file = o.ca_file});
+  if (!token) return report("models infer", token.error());
+  o.bearer_token = *token;
   o.model = p.command.positional[0];
   o.broker_url = c.str("broker");
   o.twin = c.str("twin");

@@ -24,8 +24,9 @@ constexpr uint8_t kMatrix[5][kKinds] = {
     {R, R, R, R, R, R, R, R, R, R, 0, 0},
     // agent: registers and heartbeats its node, reads its desired tasks and their artifacts,
     // writes twin state; and acts for the tasks it runs: a store or a trainer reads and writes
-    // samples, a trainer registers models, a stream reads the event log. Deletes nothing.
-    {R | W, R, 0, R | W, R, R | W, R | W, R, R | W, R | W, 0, 0},
+    // samples, a trainer uploads and registers the models it trains, a stream reads the event
+    // log. Deletes nothing.
+    {R | W, R, 0, R | W, R, R | W, R | W, R | W, R | W, R | W, 0, 0},
 };
 
 size_t index_of(ResourceKind kind) { return static_cast<size_t>(kind); }

@@ -40,9 +40,10 @@ Result<std::string> read_password_file(FileSystem& fs, const std::string& path) 
 }  // namespace
 
 void add_security_config(ConfigSpec& spec) {
-  spec.add({.name = "auth", .type = ConfigType::boolean, .default_value = "false",
+  spec.add({.name = "auth", .type = ConfigType::boolean, .default_value = "true",
             .help = "require credentials (a bearer token or a node's client certificate) on every route but "
-                    "health, version, metrics, OpenAPI, token issuing and JWKS"});
+                    "health, version, metrics, OpenAPI, token issuing and JWKS; --auth=false only for a lab "
+                    "server nobody else reaches"});
   spec.add({.name = "admin-password-file",
             .help = "first start: the password of the 'admin' user made then (instead of a random one printed once)"});
   spec.add({.name = "access-token-ttl", .type = ConfigType::duration, .default_value = "15m",

@@ -81,7 +81,7 @@ class DataPlaneTest : public ::testing::Test {
 
   // The server's view of one series: count and sum of `seq` over the whole test's range.
   json query(const std::string& server_url, const std::string& twin, const std::string& agg) {
-    auto c = api::HttpClient::create(server_url, {.bearer_token = token_for(server_url)});
+    auto c = api::HttpClient::create(server_url, client_options(server_url));
     auto r = (*c)->request(api::Method::GET, "/api/v1/series/query?twin=" + twin +
                                                  "&property=seq&from=" + std::to_string(base_ms_ - 1000) +
                                                  "ms&to=now%2B1h&agg=" + agg);
@@ -99,7 +99,7 @@ class DataPlaneTest : public ::testing::Test {
   }
   // Raw samples of seq in time order: value i at device time base + i.
   void expect_in_order(const std::string& server_url, const std::string& twin, uint64_t n) {
-    auto c = api::HttpClient::create(server_url, {.bearer_token = token_for(server_url)});
+    auto c = api::HttpClient::create(server_url, client_options(server_url));
     auto r = (*c)->request(api::Method::GET, "/api/v1/series/query?twin=" + twin +
                                                  "&property=seq&format=ndjson&from=" +
                                                  std::to_string(base_ms_ - 1000) + "ms&to=now%2B1h");
@@ -290,7 +290,7 @@ TEST_F(DataPlaneTest, AnExternalBrokerGivenByUrlIsSubscribed) {
   uint64_t probes = 0;
   ASSERT_TRUE(eventually([&] {
     (void)pub.publish("iotwins/probe/telemetry", "{\"x\":1}", 1'000'000 + probes++);
-    auto c = api::HttpClient::create(server.url(), {.bearer_token = token_for(server.url())});
+    auto c = api::HttpClient::create(server.url(), client_options(server.url()));
     auto r = (*c)->request(api::Method::GET, "/api/v1/series?twin=probe");
     return r && r->status == 200 && json::parse(r->body)["count"] == 1;
   }, 30s)) << edge.log();

@@ -57,7 +57,7 @@ class DeploymentsTest : public ::testing::Test {
 
   api::ClientResponse send(api::Method m, const std::string& path, const std::string& body = "",
                            const std::string& type = "application/json", const api::Headers& headers = {}) {
-    auto c = api::HttpClient::create(server_->url());
+    auto c = api::HttpClient::create(server_->url(), client_options(server_->url()));
     EXPECT_TRUE(c);
     auto r = (*c)->request(m, path, body, type, headers);
     EXPECT_TRUE(r) << r.error().to_string();
@@ -86,7 +86,7 @@ TEST_F(DeploymentsTest, FactoryChainIsPlacedByLevelUpdatedAndUndeployed) {
   std::condition_variable cv;
   std::vector<json> pushed;
   auto ws = api::WebSocketClient::connect(
-      server_->url(), "/api/v1/nodes/" + edge + "/watch", {},
+      server_->url(), "/api/v1/nodes/" + edge + "/watch", client_options(server_->url()),
       [&](std::string m) {
         std::lock_guard lock(mu);
         pushed.push_back(json::parse(m));

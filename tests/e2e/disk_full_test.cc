@@ -82,7 +82,7 @@ TEST(DiskFullTest, TheEdgeRefusesWhatItCannotStoreAndRecoversWhenSpaceReturns) {
   std::filesystem::remove(inside + "/ballast");
   ASSERT_TRUE(pub.wait_all_acked(60s)) << pub.acked_count() << " of " << i;
   const uint64_t n = i;
-  auto client = api::HttpClient::create(server.url(), {.bearer_token = token_for(server.url())});
+  auto client = api::HttpClient::create(server.url(), client_options(server.url()));
   auto query = [&](const std::string& agg) {
     auto r = (*client)->request(api::Method::GET, "/api/v1/series/query?twin=crusher-1&property=seq&from=" +
                                                       std::to_string(base - 1000) + "ms&to=now&agg=" + agg);

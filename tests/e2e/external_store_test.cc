@@ -45,7 +45,7 @@ TEST_P(ExternalStoreTest, IngestedSamplesLandInTheDatabase) {
                             "{\"ts\":" + std::to_string(base + i * 1000) + ",\"flow\":" + std::to_string(i) + "}", i));
   }
   ASSERT_TRUE(pub.wait_all_acked(30s));
-  auto client = api::HttpClient::create(server.url(), {.bearer_token = token_for(server.url())});
+  auto client = api::HttpClient::create(server.url(), client_options(server.url()));
   EXPECT_TRUE(eventually([&] {
     auto r = (*client)->request(api::Method::GET,
                                 "/api/v1/series/query?twin=boiler-1&property=flow&from=now-1h&agg=count,sum,max");

@@ -38,6 +38,10 @@ std::map<std::string, std::string>& tokens() {
   static std::map<std::string, std::string> by_url;
   return by_url;
 }
+std::map<std::string, std::string>& ca_files() {  // the CA of each TLS server
+  static std::map<std::string, std::string> by_url;
+  return by_url;
+}
 std::set<std::string>& enforcing() {  // servers that refuse requests without credentials
   static std::set<std::string> urls;
   return urls;
@@ -57,13 +61,26 @@ void add_join_token(std::vector<std::string>& args) {
   if (std::string token = join_token_for(server); !token.empty()) args.insert(args.end(), {"--join-token", token});
 }
 
-api::ClientOptions with_token(const std::string& url) {
-  api::ClientOptions o;
-  o.bearer_token = token_for(url);
-  return o;
-}
 
 }  // namespace
+
+// A CLI command naming the --server of a ServerDaemon acts as its admin (IOTWINS_TOKEN); the
+// server and agents have credentials of their own.
+static void add_server_token(const std::vector<std::string>& args, std::vector<std::string>& env) {
+  if (args.empty() || args[0] == "agent" || args[0] == "server" || args[0] == "up") return;
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] != "--server") continue;
+    if (std::string token = token_for(args[i + 1]); !token.empty()) env.push_back("IOTWINS_TOKEN=" + token);
+  }
+}
+
+api::ClientOptions client_options(const std::string& url) {
+  api::ClientOptions o;
+  std::lock_guard lock(tokens_mu);
+  if (auto it = tokens().find(url); it != tokens().end()) o.bearer_token = it->second;
+  if (auto it = ca_files().find(url); it != ca_files().end()) o.ca_file = it->second;
+  return o;
+}
 
 std::string token_for(const std::string& url) {
   std::lock_guard lock(tokens_mu);
@@ -82,15 +99,21 @@ std::string join_token_for(const std::string& url) {
   return t.value("token", "");
 }
 
+void use_token(const std::string& url, const std::string& token) {
+  std::lock_guard lock(tokens_mu);
+  tokens()[url] = token;
+}
+
 void same_server(const std::string& alias, const std::string& url) {
   std::lock_guard lock(tokens_mu);
   tokens()[alias] = tokens()[url];
+  if (auto it = ca_files().find(url); it != ca_files().end()) ca_files()[alias] = it->second;
   if (enforcing().contains(url)) enforcing().insert(alias);
 }
 
 nlohmann::json http_json(const std::string& base, const std::string& method, const std::string& path,
                          const std::string& body) {
-  auto c = api::HttpClient::create(base, with_token(base));
+  auto c = api::HttpClient::create(base, client_options(base));
   if (!c) return nullptr;
   auto r = (*c)->request(api::parse_method(method), path, body);
   if (!r) return nullptr;
@@ -122,10 +145,7 @@ CommandResult run_cli(const std::vector<std::string>& args, const CliOptions& op
   o.argv.insert(o.argv.end(), args.begin(), args.end());
   o.env = options.env;
   o.stdin_path = options.stdin_path;
-  for (size_t i = 0; options.server_token && i + 1 < args.size(); ++i) {
-    if (args[i] != "--server") continue;
-    if (std::string token = token_for(args[i + 1]); !token.empty()) o.env.push_back("IOTWINS_TOKEN=" + token);
-  }
+  if (options.server_token) add_server_token(args, o.env);
   o.stdout_path = out;
   o.stderr_path = "stdout";
   auto p = Process::spawn(o);
@@ -152,6 +172,8 @@ void Daemon::start() {
   o.argv.insert(o.argv.end(), args_.begin(), args_.end());
   o.stdout_path = log_path_;
   o.stderr_path = "stdout";
+  o.env = env_;
+  add_server_token(args_, o.env);
   auto p = Process::spawn(o);
   ASSERT_TRUE(p) << p.error().to_string();
   process_ = std::move(*p);
@@ -173,8 +195,8 @@ static std::vector<std::string> server_args(const std::string& dir, std::vector<
   return args;
 }
 
-ServerDaemon::ServerDaemon(const std::string& dir, std::vector<std::string> extra)
-    : dir_(dir), daemon_("server", server_args(dir, std::move(extra)), dir) {
+ServerDaemon::ServerDaemon(const std::string& dir, std::vector<std::string> extra, std::string ca_file)
+    : dir_(dir), ca_file_(std::move(ca_file)), daemon_("server", server_args(dir, std::move(extra)), dir) {
   std::ofstream(dir_ + "/admin.password") << kTestAdminPassword << "\n";
 }
 
@@ -192,11 +214,11 @@ void ServerDaemon::start() {
     return true;
   })) << "server did not start:\n" << daemon_.log();
   ASSERT_TRUE(eventually([&] {
-    auto c = api::HttpClient::create(url_);
+    auto c = api::HttpClient::create(url_, {.ca_file = ca_file_});
     auto r = (*c)->request(api::Method::GET, "/readyz");
     return r && r->status == 200;
   })) << daemon_.log();
-  auto c = api::HttpClient::create(url_);
+  auto c = api::HttpClient::create(url_, {.ca_file = ca_file_});
   ASSERT_TRUE(c);
   nlohmann::json login{{"grant_type", "password"}, {"username", "admin"}, {"password", kTestAdminPassword}};
   auto r = (*c)->request(api::Method::POST, "/api/v1/auth/token", login.dump());
@@ -205,11 +227,12 @@ void ServerDaemon::start() {
   auto anonymous = (*c)->request(api::Method::GET, "/api/v1/nodes");
   std::lock_guard lock(tokens_mu);
   tokens()[url_] = token_;
+  if (!ca_file_.empty()) ca_files()[url_] = ca_file_;
   if (anonymous && anonymous->status == 401) enforcing().insert(url_);
 }
 
 nlohmann::json ServerDaemon::get(const std::string& path) {
-  auto c = api::HttpClient::create(url_, with_token(url_));
+  auto c = api::HttpClient::create(url_, client_options(url_));
   auto r = (*c)->request(api::Method::GET, path);
   EXPECT_TRUE(r) << r.error().to_string();
   if (!r) return nullptr;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "api/http_client.h"
 #include "core/process.h"
 
 namespace iotwins::e2e {
@@ -41,6 +42,7 @@ class Daemon {
   void start();
   ExitStatus stop();  // SIGTERM, then waits
   void add_args(const std::vector<std::string>& more) { args_.insert(args_.end(), more.begin(), more.end()); }
+  void set_env(std::vector<std::string> env) { env_ = std::move(env); }  // "K=V", before start()
   void kill9();
   Process& process() { return process_; }
   std::string log() const;
@@ -48,6 +50,7 @@ class Daemon {
  private:
   std::string name_;
   std::vector<std::string> args_;
+  std::vector<std::string> env_;
   std::string log_path_;
   Process process_;
 };
@@ -58,7 +61,8 @@ class Daemon {
 inline constexpr const char* kTestAdminPassword = "e2e-admin-password";
 class ServerDaemon {
  public:
-  explicit ServerDaemon(const std::string& dir, std::vector<std::string> extra = {});
+  // `ca_file`: the CA that verifies the server's certificate when `extra` makes it listen with TLS.
+  explicit ServerDaemon(const std::string& dir, std::vector<std::string> extra = {}, std::string ca_file = "");
   void start();  // starts and waits until server.url exists and /readyz answers
   ExitStatus stop() { return daemon_.stop(); }
   const std::string& url() const { return url_; }
@@ -68,6 +72,7 @@ class ServerDaemon {
 
  private:
   std::string dir_;
+  std::string ca_file_;
   Daemon daemon_;
   std::string url_;
   std::string token_;
@@ -75,9 +80,14 @@ class ServerDaemon {
 
 // The admin token of the ServerDaemon serving `url` ("" when none of this process does).
 std::string token_for(const std::string& url);
+// Client options for `url`: its admin token and, for a TLS server, the CA that verifies it.
+api::ClientOptions client_options(const std::string& url);
 // A fresh join token of the server at `url` when it refuses requests without credentials ("" when
 // it does not): for agents started outside Daemon (Daemon::start adds one by itself).
 std::string join_token_for(const std::string& url);
+// Requests to `url` carry `token` (a server this process did not start as a ServerDaemon, e.g.
+// one `iotwins up` started and logged in to).
+void use_token(const std::string& url, const std::string& token);
 // `alias` (a proxy in front of the server at `url`) gets that server's token, and agents
 // started against it join that server.
 void same_server(const std::string& alias, const std::string& url);

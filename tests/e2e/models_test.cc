@@ -32,7 +32,7 @@ class ModelsE2e : public ::testing::Test {
     dir_ = temp_dir(::testing::UnitTest::GetInstance()->current_test_info()->name());
     server_ = std::make_unique<ServerDaemon>(dir_, std::vector<std::string>{"--max-artifact", "1MiB"});
     server_->start();
-    auto c = api::HttpClient::create(server_->url(), {.bearer_token = token_for(server_->url())});
+    auto c = api::HttpClient::create(server_->url(), client_options(server_->url()));
     ASSERT_TRUE(c);
     client_ = std::move(*c);
   }

@@ -19,7 +19,7 @@ TEST(NodeKpisE2e, HeartbeatsBecomeHistoryAndThresholdEvents) {
   std::string dir = temp_dir("NodeKpisE2e");
   ServerDaemon server(dir, {"--kpi-thresholds", "disk_used_percent>90/85,buffer_saturation_percent>80/70"});
   server.start();
-  auto c = api::HttpClient::create(server.url(), {.bearer_token = token_for(server.url())});
+  auto c = api::HttpClient::create(server.url(), client_options(server.url()));
   ASSERT_TRUE(c);
   auto& client = **c;
   auto reg = client.request(api::Method::POST, "/api/v1/nodes", R"({"name":"edge-kpi","level":"edge"})");

@@ -131,7 +131,7 @@ TEST_F(NodesTest, AServerThatForgotANodeMakesTheAgentRegisterAgain) {
   auto u = run_cli({"nodes", "undrain", id, "--server", server_->url()});
   EXPECT_EQ(u.code, 0) << u.out;
   // Delete the node behind the agent's back: its next heartbeat gets 404 and it registers again.
-  auto c = api::HttpClient::create(server_->url(), {.bearer_token = token_for(server_->url())});
+  auto c = api::HttpClient::create(server_->url(), client_options(server_->url()));
   ASSERT_EQ((*c)->request(api::Method::DELETE, "/api/v1/nodes/" + id)->status, 204);
   ASSERT_TRUE(eventually([&] { return !node_named("edge-e").is_null(); })) << a->log();
   EXPECT_EQ(node_named("edge-e")["id"], id);
@@ -151,7 +151,7 @@ TEST_F(NodesTest, SigtermStopsServerAndAgentCleanly) {
 }
 
 TEST_F(NodesTest, BadRequestsGetProblemJson) {
-  auto c = api::HttpClient::create(server_->url(), {.bearer_token = token_for(server_->url())});
+  auto c = api::HttpClient::create(server_->url(), client_options(server_->url()));
   auto bad = (*c)->request(api::Method::POST, "/api/v1/nodes", "{\"level\": \"fog\"}");
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 400);

@@ -70,7 +70,7 @@ class ObjectsTest : public ::testing::Test {
   }
 
   bool server_complete(const std::string& id) {
-    auto c = api::HttpClient::create(server_->url(), {.bearer_token = token_for(server_->url())});
+    auto c = api::HttpClient::create(server_->url(), client_options(server_->url()));
     auto r = (*c)->request(api::Method::GET, "/api/v1/objects/" + id);
     return r && r->status == 200 && json::parse(r->body)["state"] == "complete";
   }
@@ -95,7 +95,7 @@ TEST_F(ObjectsTest, PutMovesAFileToTheServerAndGetReturnsTheSameBytes) {
   EXPECT_EQ(meta["received_bytes"], 5'000'000);
   EXPECT_FALSE(meta["source"].get<std::string>().empty());
   EXPECT_EQ(read_file(dir_ + "/server/objects/capture.bin"), data);
-  auto c = api::HttpClient::create(server_->url(), {.bearer_token = token_for(server_->url())});
+  auto c = api::HttpClient::create(server_->url(), client_options(server_->url()));
   auto metrics = (*c)->request(api::Method::GET, "/metrics");
   ASSERT_TRUE(metrics);
   EXPECT_NE(metrics->body.find("iotwins_objects{state=\"complete\"} 1"), std::string::npos) << metrics->body;
@@ -190,7 +190,7 @@ TEST_F(ObjectsTest, ClearErrorsForBadInput) {
   auto verb = run_cli({"objects", "frobnicate"});
   EXPECT_EQ(verb.code, 2);
 
-  auto c = api::HttpClient::create(server_->url(), {.bearer_token = token_for(server_->url())});
+  auto c = api::HttpClient::create(server_->url(), client_options(server_->url()));
   auto r = (*c)->request(api::Method::GET, "/api/v1/objects/bad%20id");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400) << r->body;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -452,6 +453,18 @@ std::vector<std::string> row_of(const std::string& table, const std::string& fir
   return {};
 }
 
+// `iotwins ARGS --server URL` (a table) as the admin: the GROUP cell of the row whose first cell is `id`.
+std::string group_cell(std::vector<std::string> args, const std::string& url, const std::string& id) {
+  args.insert(args.end(), {"--server", url});
+  CommandResult listed = run_cli(args);
+  EXPECT_EQ(listed.code, 0) << listed.out;
+  std::vector<std::string> header = row_of(listed.out, listed.out.substr(0, listed.out.find(' ')));
+  std::vector<std::string> row = row_of(listed.out, id);
+  size_t at = std::find(header.begin(), header.end(), "GROUP") - header.begin();
+  if (at >= row.size()) ADD_FAILURE() << "no GROUP cell for " << id << " in:\n" << listed.out;
+  return at < row.size() ? row[at] : "";
+}
+
 std::set<std::string> ids_of(const json& items, const char* key = "id") {
   std::set<std::string> ids;
   for (const auto& i : items) ids.insert(i.value(key, ""));
@@ -542,6 +555,7 @@ TEST_F(SecurityTest, ModelsOfAnotherGroupAreInvisibleAndReadOnlyForItsViewers) {
   EXPECT_EQ(call("POST", "/api/v1/models/scoped-b/versions/1/promote", viewer, "{}").status, 403);
   EXPECT_EQ(call("GET", "/api/v1/models/scoped-a", viewer).status, 404);
   EXPECT_TRUE(call("GET", "/api/v1/models/scoped-b", admin_).body["promoted_version"].is_null());
+  EXPECT_EQ(group_cell({"models", "ls"}, server_->url(), "scoped-b"), "b");
 }
 
 TEST_F(SecurityTest, ANodeJoinsTheGroupOfItsJoinTokenAndOnlyThatGroupSeesIt) {
@@ -570,14 +584,7 @@ TEST_F(SecurityTest, ANodeJoinsTheGroupOfItsJoinTokenAndOnlyThatGroupSeesIt) {
   EXPECT_FALSE(ids_of(list.body["items"]).contains(id)) << list.body.dump();
   EXPECT_EQ(call("GET", "/api/v1/nodes/" + id, dev).status, 404);
   // The CLI shows the group in the list and in `nodes show`.
-  auto ls = run_cli({"nodes", "--server", server_->url()});
-  ASSERT_EQ(ls.code, 0) << ls.out;
-  EXPECT_EQ(ls.out.rfind("ID ", 0), 0u) << ls.out;
-  EXPECT_NE(ls.out.find(" GROUP "), std::string::npos) << ls.out;
-  auto row = row_of(ls.out, id);
-  ASSERT_GE(row.size(), 3u) << ls.out;
-  EXPECT_EQ(row[1], "edge-b");
-  EXPECT_EQ(row[2], "b") << ls.out;  // ID NAME GROUP …
+  EXPECT_EQ(group_cell({"nodes"}, server_->url(), id), "b");
   auto show = run_cli({"nodes", "show", id, "--server", server_->url()});
   ASSERT_EQ(show.code, 0) << show.out;
   EXPECT_NE(show.out.find("  group      b"), std::string::npos) << show.out;
@@ -594,13 +601,7 @@ TEST_F(SecurityTest, TheCliDeploysIntoAGroupAndListsDeploymentsWithTheirGroup) {
   ASSERT_TRUE(d.is_object()) << deployed.out;
   EXPECT_EQ(d["group"], "a");
   const std::string id = d["id"];
-  auto ls = run_cli({"deployments", "--server", server_->url()});
-  ASSERT_EQ(ls.code, 0) << ls.out;
-  EXPECT_EQ(ls.out.rfind("ID ", 0), 0u) << ls.out;
-  EXPECT_NE(ls.out.find(" GROUP "), std::string::npos) << ls.out;
-  auto row = row_of(ls.out, id);
-  ASSERT_GE(row.size(), 2u) << ls.out;
-  EXPECT_EQ(row[1], "a") << ls.out;  // ID GROUP …
+  EXPECT_EQ(group_cell({"deployments"}, server_->url(), id), "a");
   auto bad = run_cli({"deploy", file, "--group", "no such group!", "--server", server_->url()});
   EXPECT_EQ(bad.code, 2) << bad.out;  // a bad flag: refused before anything is sent
   EXPECT_NE(bad.out.find("--group"), std::string::npos) << bad.out;

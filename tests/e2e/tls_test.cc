@@ -36,11 +36,9 @@ TEST(TlsTest, EveryHopIsEncryptedAndVerified) {
   std::string dir = temp_dir("TlsTest");
   make_certs(dir);
   std::string ca = dir + "/ca.crt", cert = dir + "/host.crt", key = dir + "/host.key";
-  ServerDaemon server(dir, {"--tls-cert", cert, "--tls-key", key});
-  // ServerDaemon's readiness probe speaks plain HTTP: start it and read the URL ourselves.
-  server.daemon().start();
-  ASSERT_TRUE(eventually([&] { return !read_trimmed(dir + "/server/server.url").empty(); })) << server.daemon().log();
-  std::string server_url = read_trimmed(dir + "/server/server.url");
+  ServerDaemon server(dir, {"--tls-cert", cert, "--tls-key", key}, ca);
+  server.start();
+  std::string server_url = server.url();
   ASSERT_EQ(server_url.rfind("https://", 0), 0u);
 
   auto start_agent = [&](const std::string& name, const std::string& level, const std::string& parent,
@@ -73,7 +71,7 @@ TEST(TlsTest, EveryHopIsEncryptedAndVerified) {
                       " -q 1 -t iotwins/valve-3/telemetry -m '{\"pos\":99}' 2>/dev/null";
   EXPECT_NE(std::system(plain.c_str()), 0);
 
-  auto client = api::HttpClient::create(server_url, {.ca_file = ca});
+  auto client = api::HttpClient::create(server_url, client_options(server_url));
   ASSERT_TRUE(client);
   EXPECT_TRUE(eventually([&] {
     auto r = (*client)->request(api::Method::GET, "/api/v1/series/query?twin=valve-3&property=pos&agg=count,sum&from=now-1h");

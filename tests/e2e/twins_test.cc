@@ -155,6 +155,7 @@ TEST_F(TwinsTest, APartitionKeepsTheEdgeWorkingAndReconcilesWithoutLoss) {
   server.start();
   auto target = api::parse_url(server.url());
   FaultProxy link("127.0.0.1", target->port);
+  same_server(link.url(), server.url());
   start_agent(link.url());
   mq::Counter device(mqtt_port_, "iotwins/valve-1/desired/delta", true);
   ASSERT_TRUE(device.subscribed());

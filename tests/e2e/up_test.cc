@@ -68,8 +68,26 @@ TEST(Up, RunsTheContinuumWithTheChainAndAnomaliesFlow) {
                    "--mqtt-port", std::to_string(mqtt), "--plant", src + "/examples/plant.yaml", "--chain",
                    src + "/examples/chains/factory.yaml"},
             dir);
+  const std::string credentials = dir + "/cli/credentials.json";  // not the user's own file
+  up.set_env({"IOTWINS_CREDENTIALS=" + credentials});
   up.start();
   const std::string url = "http://127.0.0.1:" + std::to_string(http);
+
+  // up logs in as its admin and stores the token where the CLI finds it; without it the server
+  // lets nothing in.
+  ASSERT_TRUE(eventually([&] { return !read_text(credentials).empty(); }, std::chrono::seconds(30))) << up.log();
+  json stored = json::parse(read_text(credentials), nullptr, false);
+  ASSERT_TRUE(stored.is_object() && stored["servers"].contains(url)) << stored.dump();
+  use_token(url, stored["servers"][url].value("access_token", ""));
+  EXPECT_EQ(http_json(url, "GET", "/api/v1/nodes")["_status"], 200);
+  EXPECT_EQ(std::filesystem::status(credentials).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  {
+    auto c = api::HttpClient::create(url);
+    auto anonymous = (*c)->request(api::Method::GET, "/api/v1/nodes");
+    ASSERT_TRUE(anonymous);
+    EXPECT_EQ(anonymous->status, 401);
+  }
 
   // Three levels ready.
   ASSERT_TRUE(eventually([&] {
@@ -114,7 +132,7 @@ TEST(Up, RunsTheContinuumWithTheChainAndAnomaliesFlow) {
   if (!items_of(events).empty()) {
     EXPECT_EQ(events["items"][0].value("twin", ""), "pump-101");
   }
-  auto listed = run_cli({"events", "--type", "anomaly", "--server", url});
+  auto listed = run_cli({"events", "--type", "anomaly", "--server", url}, {.env = {"IOTWINS_CREDENTIALS=" + credentials}, .server_token = false});  // as the user: the stored login
   EXPECT_EQ(listed.code, 0) << listed.out;
   EXPECT_NE(listed.out.find("anomaly"), std::string::npos) << listed.out;
   EXPECT_NE(listed.out.find("pump-101"), std::string::npos) << listed.out;

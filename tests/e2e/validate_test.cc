@@ -39,7 +39,7 @@ TEST(Validate, RestRouteReportsErrorsAndReadsNoServerFiles) {
   std::string dir = temp_dir("validate");
   ServerDaemon server(dir);
   server.start();
-  auto c = api::HttpClient::create(server.url(), {.bearer_token = token_for(server.url())});
+  auto c = api::HttpClient::create(server.url(), client_options(server.url()));
   ASSERT_TRUE(c);
   std::string good = read_text(source("examples/tosca/press_line_maintenance.yaml"));
   auto ok = (*c)->request(api::Method::POST, "/api/v1/templates/validate", good, "application/yaml");

@@ -40,6 +40,8 @@ TEST(Authorizer, AgentCannotCallAdminRoutes) {
     EXPECT_FALSE(Authorizer::decide(agent, Verb::delete_, k, "g").allowed) << to_string(k);
   }
   EXPECT_FALSE(Authorizer::decide(agent, Verb::write, ResourceKind::templates, "g").allowed);
+  // A trainer uploads the model bytes it registers.
+  EXPECT_TRUE(Authorizer::decide(agent, Verb::write, ResourceKind::artifacts, "g").allowed);
 }
 
 TEST(Authorizer, NoGrantsNoAccessWithAReason) {
