@@ -404,9 +404,16 @@ class BeastWebSocket final : public WebSocketClient {
     return ok();
   }
 
+  // The close handshake, bounded: a peer that does not answer the close frame (busy, or gone
+  // without a FIN) must not hold the caller — the socket is shut after kCloseWait either way.
   void close() override {
     net::post(ioc_, [this] {
-      if (closed_) return;
+      if (closed_ || closing_) return;
+      closing_ = true;
+      close_timer_.expires_after(kCloseWait);
+      close_timer_.async_wait([this](beast::error_code ec) {
+        if (!ec) finish("closed by client (the peer did not answer the close frame)");
+      });
       ws_.async_close(websocket::close_code::normal, [this](beast::error_code) { finish("closed by client"); });
     });
   }
@@ -442,17 +449,22 @@ class BeastWebSocket final : public WebSocketClient {
   void finish(const std::string& reason) {
     if (closed_) return;
     closed_ = true;
+    close_timer_.cancel();
     beast::error_code ec;
     beast::get_lowest_layer(ws_).socket().close(ec);
     if (on_close_) on_close_(reason);
   }
 
+  static constexpr std::chrono::seconds kCloseWait{2};
+
   net::io_context ioc_;
   std::unique_ptr<ssl::context> tls_;
   websocket::stream<Stream> ws_;
+  net::steady_timer close_timer_{ioc_};
   beast::flat_buffer buffer_;
   std::deque<std::string> queue_;
   bool closed_ = false;
+  bool closing_ = false;
   std::function<void(std::string)> on_message_;
   std::function<void(std::string)> on_close_;
   std::thread thread_;
