@@ -60,10 +60,8 @@ Result<iam::Principal> Auth::from_bearer(const std::string& token) const {
   std::string iss;
   if (auto it = decoded->payload.find("iss"); it != decoded->payload.end() && it->is_string()) iss = *it;
   if (iss == options_.issuer) {
-    auto verified = iam::verify_jwt(token, keys_.verification_keys(),
-                                    {.issuer = options_.issuer, .audience = options_.audience}, clock_);
-    if (!verified) return make_error(Errc::unauthenticated, verified.error().message());
-    auto subject = iam::parse_subject(verified->claims.sub);
+    IOT_ASSIGN(std::string sub, verified_subject(token));
+    auto subject = iam::parse_subject(sub);
     if (!subject) return make_error(Errc::unauthenticated, "token rejected: " + subject.error().message());
     return store_.principal_for(*subject);
   }
@@ -73,6 +71,24 @@ Result<iam::Principal> Auth::from_bearer(const std::string& token) const {
     return store_.principal_with_groups({iam::SubjectKind::user, identity->subject}, identity->groups);
   }
   return make_error(Errc::unauthenticated, "token rejected: issuer '" + iss + "' is not trusted by this server");
+}
+
+Result<std::string> Auth::verified_subject(const std::string& token) const {
+  const int64_t now = clock_.now_ns() / 1'000'000'000;
+  {
+    std::lock_guard lock(verified_mu_);
+    if (auto it = verified_.find(token); it != verified_.end()) {
+      if (now < it->second.exp) return it->second.subject;
+      verified_.erase(it);  // expired: verify_jwt says so with the time
+    }
+  }
+  auto verified = iam::verify_jwt(token, keys_.verification_keys(),
+                                  {.issuer = options_.issuer, .audience = options_.audience}, clock_);
+  if (!verified) return make_error(Errc::unauthenticated, verified.error().message());
+  std::lock_guard lock(verified_mu_);
+  if (verified_.size() >= kMaxVerifiedTokens) verified_.clear();
+  verified_[token] = VerifiedToken{verified->claims.sub, verified->claims.exp};
+  return verified->claims.sub;
 }
 
 Result<iam::Principal> Auth::authenticate(const Request& request) const {

@@ -13,7 +13,9 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "api/router.h"
 #include "core/clock.h"
@@ -58,6 +60,8 @@ class Auth {
 
  private:
   Result<iam::Principal> from_bearer(const std::string& token) const;
+  // The `sub` of our access token `token` once its signature and claims hold (cached).
+  Result<std::string> verified_subject(const std::string& token) const;
   std::optional<Response> admit(Request& request, const Route& route) const;
   void after(const Request& request, const Route& route, const Response& response) const;
 
@@ -68,6 +72,17 @@ class Auth {
   AuthOptions options_;
   iam::OidcVerifier* oidc_;
   iam::LoginRateLimiter limiter_;
+
+  // Our access tokens whose signature and claims were verified, until they expire: a client
+  // sends the same token with every request, and the ECDSA verify would otherwise be most of a
+  // small request's cost. Who the subject is now (disabled, bindings) is still asked every time.
+  struct VerifiedToken {
+    std::string subject;
+    int64_t exp = 0;  // seconds since the epoch
+  };
+  static constexpr size_t kMaxVerifiedTokens = 4096;
+  mutable std::mutex verified_mu_;
+  mutable std::unordered_map<std::string, VerifiedToken> verified_;
 };
 
 // 401 with WWW-Authenticate: Bearer (RFC 6750 §3).

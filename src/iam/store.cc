@@ -262,6 +262,22 @@ Result<std::vector<Grant>> IamStore::grants_for(const Subject& subject, const st
 }
 
 Result<Principal> IamStore::principal_for(const Subject& subject) const {
+  std::string key = subject.to_string();
+  const uint64_t changes = db_.changes();  // before reading: a write meanwhile makes the entry stale
+  {
+    std::lock_guard lock(cache_mu_);
+    if (auto it = principals_.find(key); it != principals_.end() && it->second.changes == changes) {
+      return it->second.principal;
+    }
+  }
+  IOT_ASSIGN(Principal p, load_principal(subject));
+  std::lock_guard lock(cache_mu_);
+  if (principals_.size() >= kMaxCachedPrincipals) principals_.clear();
+  principals_[key] = CachedPrincipal{changes, p};
+  return p;
+}
+
+Result<Principal> IamStore::load_principal(const Subject& subject) const {
   if (subject.kind == SubjectKind::group) {
     return make_error(Errc::invalid_argument, "a group cannot act: " + subject.to_string());
   }

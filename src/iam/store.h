@@ -9,18 +9,22 @@
 //                                                        the family (stolen-token detection)
 //   join token     iot_join_<12 hex id>_<64 hex secret>  one node joins with it, once, before it expires
 //
-// Thread-safe: no state but the database, whose statements are serialised; multi-row changes
-// run in one transaction.
+// Thread-safe: the database serialises statements and multi-row changes run in one transaction;
+// principal_for keeps what it read in a cache that any write through the store invalidates
+// (iam/change_counter.h), so a removed binding or a disabled user takes effect on the next request.
 #pragma once
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "iam/change_counter.h"
 #include "iam/model.h"
 #include "iam/password.h"
 #include "storage/database.h"
@@ -169,9 +173,19 @@ class IamStore {
   Status delete_credentials(storage::Database& tx, const Subject& subject);
   Result<Principal> node_principal(const std::string& node_id) const;
 
-  storage::Database& db_;
+  Result<Principal> load_principal(const Subject& subject) const;
+
+  struct CachedPrincipal {
+    uint64_t changes = 0;  // ChangeCounter::changes() before it was read
+    Principal principal;
+  };
+  static constexpr size_t kMaxCachedPrincipals = 4096;
+
+  mutable ChangeCounter db_;
   const Clock& clock_;
   StoreOptions options_;
+  mutable std::mutex cache_mu_;
+  mutable std::unordered_map<std::string, CachedPrincipal> principals_;
 };
 
 }  // namespace iotwins::iam

@@ -117,6 +117,30 @@ TEST_F(StoreTest, BindingsThroughGroupsMakeThePrincipal) {
   EXPECT_TRUE(store_->principal_for(user("carol"))->grants.empty());
 }
 
+// principal_for answers from a cache on the request path; every change through the store is
+// seen by the next call.
+TEST_F(StoreTest, APrincipalIsReadAgainAfterAnyChange) {
+  ASSERT_TRUE(store_->create_user("dora", "pw-of-dora"));
+  ASSERT_TRUE(store_->create_group("line-1", ""));
+  ASSERT_TRUE(store_->principal_for(user("dora")));  // cached without grants
+  EXPECT_TRUE(store_->principal_for(user("dora"))->grants.empty());
+  ASSERT_TRUE(store_->bind(Role::viewer, user("dora"), "line-1"));
+  EXPECT_EQ(store_->principal_for(user("dora"))->grants.size(), 1u);
+  ASSERT_TRUE(store_->set_user_disabled("dora", true));
+  auto disabled = store_->principal_for(user("dora"));
+  ASSERT_FALSE(disabled);
+  EXPECT_NE(disabled.error().message().find("disabled"), std::string::npos);
+  ASSERT_TRUE(store_->set_user_disabled("dora", false));
+  ASSERT_TRUE(store_->principal_for(user("dora")));
+  ASSERT_TRUE(store_->delete_user("dora"));
+  EXPECT_FALSE(store_->principal_for(user("dora")));
+  // A node's principal: gone once the node is revoked.
+  ASSERT_TRUE(store_->add_node("edge-7", "line-1"));
+  ASSERT_TRUE(store_->principal_for(Subject{SubjectKind::node, "edge-7"}));
+  ASSERT_TRUE(store_->revoke_node("edge-7"));
+  EXPECT_FALSE(store_->principal_for(Subject{SubjectKind::node, "edge-7"}));
+}
+
 TEST_F(StoreTest, ExternalIdentitiesGetGrantsFromClaimGroups) {
   ASSERT_TRUE(store_->create_group("ops", ""));
   ASSERT_TRUE(store_->bind(Role::operator_, Subject{SubjectKind::group, "ops"}, "*"));
