@@ -112,6 +112,22 @@ void SpoolIngest::set_attach_node(std::string node_id) {
   std::lock_guard lock(attach_mu_);
   if (node_id != attach_node_) attached_.clear();
   attach_node_ = std::move(node_id);
+  if (attach_node_.empty() || unattached_.empty()) return;
+  // Twins whose messages were ingested before the node was known (the agent's first seconds):
+  // attached now, or their devices' twins would never learn which broker serves them.
+  std::vector<Record> events;
+  for (const auto& twin : unattached_) events.push_back(attached_event(twin));
+  if (auto r = buffer_.stream(kEventsStream)->append_records(events); !r) {
+    logger().warn("attaching {} twins seen before the node id was known: {} (retried with the next messages)",
+                  unattached_.size(), r.error().message());
+    return;
+  }
+  attached_.insert(unattached_.begin(), unattached_.end());
+  unattached_.clear();
+}
+
+Record SpoolIngest::attached_event(const std::string& twin) const {
+  return Event{twin, "$attached", SystemClock::instance().now_ns(), "{\"node\":" + json_string(attach_node_) + "}"};
 }
 
 void SpoolIngest::set_topic_mapper(TopicMapperFn mapper) {
@@ -230,7 +246,11 @@ Result<size_t> SpoolIngest::step() {
   {
     std::lock_guard lock(attach_mu_);
     observer = observer_;
-    if (!attach_node_.empty()) {
+    if (attach_node_.empty()) {  // attached once the node id is set (set_attach_node)
+      for (const auto& r : samples) unattached_.insert(std::get<Sample>(r).twin);
+      for (const auto& r : events) unattached_.insert(std::get<Event>(r).twin);
+      unattached_.erase("");
+    } else {
       auto note = [&](const std::string& twin) {
         if (twin.empty() || attached_.contains(twin)) return;
         if (std::find(newly_attached.begin(), newly_attached.end(), twin) != newly_attached.end()) return;
@@ -238,9 +258,8 @@ Result<size_t> SpoolIngest::step() {
       };
       for (const auto& r : samples) note(std::get<Sample>(r).twin);
       for (const auto& r : events) note(std::get<Event>(r).twin);
-      std::string body = "{\"node\":" + json_string(attach_node_) + "}";
-      int64_t now = SystemClock::instance().now_ns();
-      for (const auto& t : newly_attached) events.push_back(Event{t, "$attached", now, body});
+      for (const auto& t : unattached_) note(t);  // a failed append in set_attach_node
+      for (const auto& t : newly_attached) events.push_back(attached_event(t));
     }
   }
   Status st = ok();
@@ -265,6 +284,7 @@ Result<size_t> SpoolIngest::step() {
   if (!newly_attached.empty()) {
     std::lock_guard lock(attach_mu_);
     attached_.insert(newly_attached.begin(), newly_attached.end());
+    for (const auto& t : newly_attached) unattached_.erase(t);
   }
   if (observer) {
     std::vector<Event> reported;

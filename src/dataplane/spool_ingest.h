@@ -94,7 +94,8 @@ class SpoolIngest {
 
   // Once set, the first message of each twin (since then) also appends a `$attached` event
   // {"node": node_id} in the same append, so the server learns which agent's broker the twin's
-  // device talks to (where its desired-state deltas must go).
+  // device talks to (where its desired-state deltas must go). Twins whose messages came before
+  // it was set get theirs when it is set.
   void set_attach_node(std::string node_id);
   // Called after each append with the reported-state messages in it (the edge twin cache).
   void set_reported_observer(ReportedObserver observer);
@@ -110,9 +111,12 @@ class SpoolIngest {
   SpoolIngestOptions options_;
   NodeBuffer& buffer_;
   ErrorReporter on_error_;
-  std::mutex attach_mu_;  // guards the two below and observer_
+  Record attached_event(const std::string& twin) const;  // under attach_mu_
+
+  std::mutex attach_mu_;  // guards the three below and observer_
   std::string attach_node_;
   std::set<std::string, std::less<>> attached_;
+  std::set<std::string, std::less<>> unattached_;  // seen before attach_node_ was set
   ReportedObserver observer_;
   TopicMapperFn mapper_;
   ManualClock msg_clock_;  // the decoder's "now": each message's broker receive time

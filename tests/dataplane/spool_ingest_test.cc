@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 
 #include "dataplane/spool_record.h"
 #include "wal/reader.h"
@@ -146,6 +147,30 @@ TEST_F(SpoolIngestTest, AttachesEachTwinOnceToTheNodeAndReportsReportedState) {
   publish("iotwins/pump-1/telemetry", R"({"temp":4})");
   ASSERT_TRUE(ingest.step());
   EXPECT_EQ(std::get<Event>(records(kEventsStream).back()).json, R"({"node":"edge-8"})");
+}
+
+// A device that published once in the agent's first moments, before its node id was known,
+// and then stayed quiet: its twin is attached when the id is set, not never.
+TEST_F(SpoolIngestTest, TwinsSeenBeforeTheNodeIdAreAttachedWhenItIsSet) {
+  SpoolIngest ingest(fs_, {.spool_dir = dir_ + "/spool"}, *buffer_);
+  publish("iotwins/valve-1/reported", R"({"position":10})");
+  publish("iotwins/pump-1/telemetry", R"({"temp":1})");
+  ASSERT_TRUE(ingest.step());
+  ASSERT_EQ(records(kEventsStream).size(), 1u);  // the reported state, no attachment yet
+  ingest.set_attach_node("edge-7");
+  std::set<std::string> attached;
+  for (const auto& r : records(kEventsStream)) {
+    const auto& e = std::get<Event>(r);
+    if (e.type == "$attached") {
+      attached.insert(e.twin);
+      EXPECT_EQ(e.json, R"({"node":"edge-7"})");
+    }
+  }
+  EXPECT_EQ(attached, (std::set<std::string>{"pump-1", "valve-1"}));
+  // Once: their next messages attach nothing more.
+  publish("iotwins/valve-1/reported", R"({"position":11})");
+  ASSERT_TRUE(ingest.step());
+  EXPECT_EQ(records(kEventsStream).size(), 4u);
 }
 
 TEST_F(SpoolIngestTest, AFullBufferAcknowledgesNothingAndResumesLater) {

@@ -224,6 +224,8 @@ TEST_F(TwinsTest, ADeviceWithItsOwnTopicsIsMappedByItsModel) {
   ASSERT_TRUE(eventually([&] { return read_text(agent_dir_ + "/twin-models.json").find("plant/") != std::string::npos; }))
       << agent_->log();
   ASSERT_TRUE(eventually([&] { return agent_->log().find("1 mapped topic filter") != std::string::npos; })) << agent_->log();
+  // ... and the broker listens again (the device would otherwise reach it mid-restart).
+  ASSERT_TRUE(eventually([&] { return agent_->log().find("mosquitto restarted") != std::string::npos; })) << agent_->log();
   mq::Publisher pub("legacy-device", mqtt_port_, 10);
   ASSERT_TRUE(pub.connected());
   ASSERT_TRUE(pub.publish("plant/pump-9/pump/1/data", R"({"temp": 215, "mode": "auto", "other": 1})", 0));
