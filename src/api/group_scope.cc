@@ -37,6 +37,12 @@ bool is_own_node(const Request& request, std::string_view node_id) {
          request.principal->subject.name == node_id;
 }
 
+bool own_group_allows(const Request& request, iam::Verb verb, iam::ResourceKind kind) {
+  if (!request.principal) return true;
+  const auto& groups = request.principal->groups;
+  return !groups.empty() && allowed(request, verb, kind, groups.front());
+}
+
 Handler group_gated(ObjectOf object_of, iam::ResourceKind kind, iam::Verb verb, Handler inner) {
   return [object_of = std::move(object_of), kind, verb, inner = std::move(inner)](Request& req) {
     if (req.principal) {

@@ -30,6 +30,9 @@ Response no_write_in(const Request& request, iam::ResourceKind kind, std::string
 // Whether the request comes from the agent of node `node_id` (principal node:<id>): an agent
 // always reaches its own node record, whatever group that record is in.
 bool is_own_node(const Request& request, std::string_view node_id);
+// Whether the caller's grants allow `verb` on `kind` in its own group (a node's: its join
+// token's) — what an agent may do to an object that is its node's whatever the object's group.
+bool own_group_allows(const Request& request, iam::Verb verb, iam::ResourceKind kind);
 
 // The group of the object a request names and how to name it in a refusal; nullopt when there is
 // no such object (the handler then answers 404, or creates it) or nothing to check.

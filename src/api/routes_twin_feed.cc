@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "api/auth.h"
+#include "api/group_scope.h"
 #include "api/problem.h"
 #include "api/routes.h"
 #include "api/twin_http.h"
@@ -74,8 +75,10 @@ void add_twin_feed_routes(Router& router, const Services& s) {
     Response r;
     r.content_type = "text/event-stream";
     r.headers.emplace("Cache-Control", "no-store");
-    // Group scoping: only twins of groups the caller may read (a deletion names no group: sent).
+    // Group scoping: only twins of groups the caller may read (a deletion names no group: sent);
+    // an agent following its own node gets every twin attached to it, whatever the twin's group.
     iam::GroupFilter visible = visible_groups(req, iam::ResourceKind::twins);
+    if (!node.empty() && is_own_node(req, node)) visible.all = true;
     r.stream = [&svc, at = *cursor, node, query, keepalive, visible](const ChunkWriter& write) mutable -> Status {
       twins::FeedFilter filter{node, query ? &*query : nullptr};
       // A first comment tells the client the stream is open before any change arrives.

@@ -15,10 +15,16 @@ namespace {
 // Group scoping: a twin of a group the caller has no `verb` grant in answers 403, or 404 when
 // the caller may not even read it there (its existence is not revealed). A twin that does not
 // exist passes: the handler answers 404 (or creates it).
+// The agent of the node a twin is attached to reaches it whatever its group: it mirrors the
+// twin's state and serves its devices (docs/security.md, "Group scoping").
 std::optional<Response> gate(twins::TwinService& svc, const Request& req, iam::Verb verb) {
   if (!req.principal) return std::nullopt;
   auto doc = svc.get_twin(req.param("id"));
   if (!doc || allowed(req, verb, iam::ResourceKind::twins, doc->group)) return std::nullopt;
+  if (auto node = svc.node_of(req.param("id")); node && is_own_node(req, *node) &&
+                                                own_group_allows(req, verb, iam::ResourceKind::twins)) {
+    return std::nullopt;
+  }
   return refused(req, verb, iam::ResourceKind::twins, doc->group, "twin '" + req.param("id") + "'");
 }
 

@@ -181,6 +181,16 @@ TEST_F(SecurityTest, ANodeJoinsTheGroupOfItsJoinTokenAndOnlyThatGroupSeesIt) {
   auto show = run_cli({"nodes", "show", id, "--server", server_->url()});
   ASSERT_EQ(show.code, 0) << show.out;
   EXPECT_NE(show.out.find("  group      b"), std::string::npos) << show.out;
+
+  // A twin of group a attached to that node reaches its agent all the same: the agent mirrors
+  // the twins of its node whatever their group, while the a developer still cannot see the node.
+  Answer twin = call("PUT", "/api/v1/twins/press-a1", admin_, json{{"group", "a"}, {"node", id}}.dump());
+  ASSERT_TRUE(twin.status == 200 || twin.status == 201) << twin.body.dump();
+  const std::string agent_url = read_trimmed(dir_ + "/edge-b/agent.url");
+  ASSERT_FALSE(agent_url.empty());
+  EXPECT_TRUE(eventually([&] { return http_json(agent_url, "GET", "/api/v1/twins/press-a1")["_status"] == 200; },
+                         std::chrono::seconds(20)))
+      << agent.log();
   agent.stop();
 }
 
