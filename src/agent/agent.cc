@@ -112,6 +112,8 @@ class Agent {
     if (!dp) return fail(dp.error(), dp.error().code() == Errc::invalid_argument ? 2 : 1);
     data_plane_ = std::move(*dp);
     reg_.ingest_url = data_plane_->ingest_url();
+    // A known id (an earlier run, or the join) attaches devices' twins from their first message.
+    if (!reg_.id.empty()) (void)data_plane_->set_node_id(reg_.id);
     // Tasks run from the persisted desired set before the server is reached (edge autonomy).
     tasks::register_builtin_tasks();  // the operators of the iotwins task and service types
     auto tasks = TaskRuntime::open({.data_dir = data_dir_, .server_url = config_.str("server"), .client = copts,
@@ -119,7 +121,6 @@ class Agent {
                                     .stop_tasks_on_exit = config_.boolean("stop-tasks-on-exit")});
     if (!tasks) return fail(tasks.error());
     task_runtime_ = std::move(*tasks);
-    if (!reg_.id.empty()) (void)data_plane_->set_node_id(reg_.id);
 
     logger().info("agent starting: level {}, server {}, data in {}{}", config_.str("level"),
                   client_->base_url(), data_dir_, reg_.id.empty() ? "" : ", node " + reg_.id);
