@@ -91,6 +91,23 @@ TEST_F(BufferTest, EntriesRoundTripAndBadBytesAreCorruption) {
   cut.pop_back();
   cut.pop_back();
   EXPECT_FALSE(decode_entry(cut));
+  // A record carrying a batch's mark: both come back; cut or nested, it is corruption.
+  std::string marked = encode_marked_entry(encode_record_entry(ev), {"iot-1", "events", 12});
+  auto m = decode_entry(marked);
+  ASSERT_TRUE(m) << m.error().message();
+  EXPECT_EQ(m->kind, EntryKind::record);
+  EXPECT_EQ(m->record, ev);
+  EXPECT_TRUE(m->has_origin);
+  EXPECT_EQ(m->origin.source, "iot-1");
+  EXPECT_EQ(m->origin.stream, "events");
+  EXPECT_EQ(m->origin.last_seq, 12u);
+  EXPECT_FALSE(d->has_origin);
+  for (size_t n = 1; n < marked.size(); ++n) {
+    EXPECT_EQ(decode_entry(marked.substr(0, n)).error().code(), Errc::corruption) << n;
+  }
+  EXPECT_EQ(decode_entry(encode_marked_entry(marked, {"iot-1", "events", 13})).error().code(), Errc::corruption);
+  EXPECT_EQ(decode_entry(encode_marked_entry(encode_origin_entry({"a", "b", 1}), {"a", "b", 2})).error().code(),
+            Errc::corruption);
 }
 
 TEST_F(BufferTest, StreamRefusesInvalidRecordsWhole) {
@@ -189,6 +206,38 @@ TEST_F(BufferTest, ReceiverRecoversMarksTheStateFileMissed) {
   auto r = Receiver::open(fs_, dir_ + "/received", {s.get()});
   ASSERT_TRUE(r);
   EXPECT_EQ((*r)->high_water("edge-1", "telemetry"), 7u);
+  r->reset();
+  // The same with the mark on the batch's last record, as the receiver writes it now.
+  entries.clear();
+  for (const auto& rec : samples(2)) entries.push_back(encode_record_entry(rec));
+  entries.back() = encode_marked_entry(entries.back(), {"edge-1", "telemetry", 9});
+  std::vector<std::string_view> more(entries.begin(), entries.end());
+  ASSERT_TRUE(s->append(more));
+  auto r2 = Receiver::open(fs_, dir_ + "/received", {s.get()});
+  ASSERT_TRUE(r2);
+  EXPECT_EQ((*r2)->high_water("edge-1", "telemetry"), 9u);
+}
+
+// An edge agent relays an IoT agent's batches: its stream's seqs are its records' only, so the
+// next hop sees consecutive runs and no gap that would read as records dropped by the sender.
+TEST_F(BufferTest, ARelayedStreamHasOneSeqPerRecord) {
+  auto s = open_stream("edge");
+  auto r = Receiver::open(fs_, dir_ + "/received", {s.get()});
+  ASSERT_TRUE(r);
+  ASSERT_TRUE((*r)->receive(frame("iot-1", 1, samples(3))));
+  ASSERT_TRUE((*r)->receive(frame("iot-1", 4, samples(2))));
+  EXPECT_EQ(s->wal().committed_seq(), 5u);
+  EXPECT_EQ(read_all(*s).size(), 5u);
+  // Forwarded on, the next hop's receiver sees 1..5 with no gap.
+  auto up = open_stream("server");
+  auto next = Receiver::open(fs_, dir_ + "/received-server", {up.get()});
+  ASSERT_TRUE(next);
+  auto all = read_all(*s);
+  auto first = (*next)->receive(frame("edge-1", 1, {all.begin(), all.begin() + 3}));
+  auto second = (*next)->receive(frame("edge-1", 4, {all.begin() + 3, all.end()}));
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(second->gap, 0u);
+  EXPECT_EQ((*next)->high_water("edge-1", "telemetry"), 5u);
 }
 
 TEST_F(BufferTest, ReceiverRefusesBadInputAndChangesNothing) {

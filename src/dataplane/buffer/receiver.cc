@@ -68,7 +68,10 @@ Result<std::unique_ptr<Receiver>> Receiver::open(FileSystem& fs, std::string sta
     for (;;) {
       IOT_ASSIGN(auto rec, reader->next());
       if (!rec) break;
-      if (rec->payload.empty() || rec->payload[0] != static_cast<char>(EntryKind::origin)) continue;
+      if (rec->payload.empty() || (rec->payload[0] != static_cast<char>(EntryKind::origin) &&
+                                   rec->payload[0] != static_cast<char>(EntryKind::marked))) {
+        continue;
+      }
       IOT_ASSIGN(Entry e, decode_entry(rec->payload));
       uint64_t& high = r->high_[key_of(e.origin.source, e.origin.stream)];
       if (e.origin.last_seq > high) {
@@ -203,11 +206,12 @@ Result<ReceiveResult> Receiver::receive(std::string_view frame) {
   res.duplicates = skip;
   res.gap = batch.first_seq > high + 1 ? batch.first_seq - high - 1 : 0;
   std::vector<std::string> entries;
-  entries.reserve(batch.records.size() - skip + 1);
+  entries.reserve(batch.records.size() - skip);
   for (size_t i = skip; i < batch.records.size(); ++i) {
     entries.push_back(encode_record_entry(batch.records[i]));
   }
-  entries.push_back(encode_origin_entry({header.source_node, header.stream, last}));
+  // The mark rides on the batch's last record (skip < size: there is one), taking no seq.
+  entries.back() = encode_marked_entry(entries.back(), {header.source_node, header.stream, last});
   std::vector<std::string_view> views(entries.begin(), entries.end());
   IOT_ASSIGN(uint64_t marker_seq, stream->append(views));
   // The oldest marker the file does not cover yet bounds truncation.

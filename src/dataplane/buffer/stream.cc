@@ -111,18 +111,56 @@ std::string encode_record_entry(const Record& record) {
   return check_record(record) ? encode_checked_record(record) : std::string();
 }
 
-std::string encode_origin_entry(const OriginMark& mark) {
-  std::string out(1, static_cast<char>(EntryKind::origin));
+namespace {
+
+void put_origin(std::string& out, const OriginMark& mark) {
   put_varint(out, mark.source.size());
   out += mark.source;
   put_varint(out, mark.stream.size());
   out += mark.stream;
   put_varint(out, mark.last_seq);
+}
+
+Status get_origin(std::string_view bytes, size_t& pos, OriginMark& mark) {
+  IOT_ASSIGN(mark.source, get_string(bytes, pos));
+  IOT_ASSIGN(mark.stream, get_string(bytes, pos));
+  IOT_ASSIGN(mark.last_seq, get_varint(bytes, pos));
+  if (pos != bytes.size()) return make_error(Errc::corruption, "stream entry: trailing bytes");
+  return ok();
+}
+
+}  // namespace
+
+std::string encode_origin_entry(const OriginMark& mark) {
+  std::string out(1, static_cast<char>(EntryKind::origin));
+  put_origin(out, mark);
+  return out;
+}
+
+std::string encode_marked_entry(std::string_view record_entry, const OriginMark& mark) {
+  std::string out(1, static_cast<char>(EntryKind::marked));
+  put_varint(out, record_entry.size());
+  out += record_entry;
+  put_origin(out, mark);
   return out;
 }
 
 Result<Entry> decode_entry(std::string_view bytes) {
   if (bytes.empty()) return make_error(Errc::corruption, "stream entry is empty");
+  if (static_cast<EntryKind>(bytes[0]) == EntryKind::marked) {
+    size_t pos = 1;
+    IOT_ASSIGN(uint64_t len, get_varint(bytes, pos));
+    if (len == 0 || len > bytes.size() - pos) return make_error(Errc::corruption, "stream entry: marked record cut short");
+    std::string_view inner = bytes.substr(pos, len);
+    if (static_cast<EntryKind>(inner[0]) == EntryKind::marked || static_cast<EntryKind>(inner[0]) == EntryKind::origin) {
+      return make_error(Errc::corruption, "stream entry: a marked entry must hold a record");
+    }
+    IOT_ASSIGN(Entry e, decode_entry(inner));
+    pos += len;
+    IOT_TRY(get_origin(bytes, pos, e.origin));
+    e.has_origin = true;
+    return e;
+  }
   Entry e;
   e.kind = static_cast<EntryKind>(bytes[0]);
   if (e.kind == EntryKind::sample || e.kind == EntryKind::event) {
@@ -175,10 +213,8 @@ Result<Entry> decode_entry(std::string_view bytes) {
   }
   if (e.kind == EntryKind::origin) {
     size_t pos = 1;
-    IOT_ASSIGN(e.origin.source, get_string(bytes, pos));
-    IOT_ASSIGN(e.origin.stream, get_string(bytes, pos));
-    IOT_ASSIGN(e.origin.last_seq, get_varint(bytes, pos));
-    if (pos != bytes.size()) return make_error(Errc::corruption, "stream entry: trailing bytes");
+    IOT_TRY(get_origin(bytes, pos, e.origin));
+    e.has_origin = true;
     return e;
   }
   return make_error(Errc::corruption, "stream entry of unknown kind " + std::to_string(bytes[0]));

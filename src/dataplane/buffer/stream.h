@@ -45,8 +45,11 @@ struct StreamOptions {
 };
 
 // What a WAL record of a stream holds. Records are written as `sample` or `event` (compact,
-// fixed layout); `record` (a one-record batch payload) is still read.
-enum class EntryKind : uint8_t { record = 0, origin = 1, sample = 2, event = 3 };
+// fixed layout); `record` (a one-record batch payload) is still read. A Receiver writes a
+// batch's last record as `marked`: the record with the batch's OriginMark, so the mark takes no
+// seq of its own (a relaying agent's stream stays gap-free for the next hop); `origin`, a mark
+// alone, is still read.
+enum class EntryKind : uint8_t { record = 0, origin = 1, sample = 2, event = 3, marked = 4 };
 
 // "Batch (source, stream) has been applied up to seq" — written by a Receiver in the same
 // append as the batch's records.
@@ -58,10 +61,13 @@ struct OriginMark {
 
 std::string encode_record_entry(const Record& record);
 std::string encode_origin_entry(const OriginMark& mark);
+// `record_entry` (from encode_record_entry) carrying `mark`.
+std::string encode_marked_entry(std::string_view record_entry, const OriginMark& mark);
 struct Entry {
   EntryKind kind = EntryKind::record;  // record (whatever it was written as) or origin
   Record record;
   OriginMark origin;
+  bool has_origin = false;  // origin is set: an `origin` entry, or a record written `marked`
 };
 Result<Entry> decode_entry(std::string_view bytes);
 
