@@ -6,6 +6,7 @@
 #include "iam/model.h"
 #include "orchestrator/orchestrator.h"
 #include "resource/node_registry.h"
+#include "twins/service.h"
 
 namespace iotwins::api {
 
@@ -32,6 +33,10 @@ Response no_write_in(const Request& request, iam::ResourceKind kind, std::string
                      " may not write " + std::string(iam::to_string(kind)) + " in group " + std::string(group));
 }
 
+bool is_node_agent(const Request& request) {
+  return request.principal && request.principal->subject.kind == iam::SubjectKind::node;
+}
+
 bool is_own_node(const Request& request, std::string_view node_id) {
   return request.principal && request.principal->subject.kind == iam::SubjectKind::node &&
          request.principal->subject.name == node_id;
@@ -50,6 +55,19 @@ Handler group_gated(ObjectOf object_of, iam::ResourceKind kind, iam::Verb verb, 
       if (object && !allowed(req, verb, kind, object->group)) return refused(req, verb, kind, object->group, object->what);
     }
     return inner(req);
+  };
+}
+
+GroupOfTwin twin_groups(twins::TwinService* twins, resource::NodeRegistry* nodes) {
+  return [twins, nodes](std::string_view twin) -> std::string {
+    constexpr std::string_view kNodePrefix = "node:";
+    if (nodes && twin.starts_with(kNodePrefix)) {
+      if (auto n = nodes->get(std::string(twin.substr(kNodePrefix.size())))) return n->group;
+    }
+    if (twins) {
+      if (auto doc = twins->get_twin(twin)) return doc->group;
+    }
+    return std::string(kDefaultGroup);
   };
 }
 

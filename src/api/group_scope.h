@@ -16,6 +16,9 @@ class Orchestrator;
 namespace iotwins::resource {
 class NodeRegistry;
 }
+namespace iotwins::twins {
+class TwinService;
+}
 
 namespace iotwins::api {
 
@@ -30,6 +33,9 @@ Response no_write_in(const Request& request, iam::ResourceKind kind, std::string
 // Whether the request comes from the agent of node `node_id` (principal node:<id>): an agent
 // always reaches its own node record, whatever group that record is in.
 bool is_own_node(const Request& request, std::string_view node_id);
+// Whether the request comes from a node's agent. Agents read the models, series and events of
+// every group: placement does not follow groups, so a task on their node may need any of them.
+bool is_node_agent(const Request& request);
 // Whether the caller's grants allow `verb` on `kind` in its own group (a node's: its join
 // token's) — what an agent may do to an object that is its node's whatever the object's group.
 bool own_group_allows(const Request& request, iam::Verb verb, iam::ResourceKind kind);
@@ -44,6 +50,11 @@ using ObjectOf = std::function<std::optional<ScopedObject>(const Request&)>;
 // `inner` behind group scoping: an object of a group where the caller may not `verb` `kind`
 // answers refused() (403, or 404 when it may not even read it there) and `inner` does not run.
 Handler group_gated(ObjectOf object_of, iam::ResourceKind kind, iam::Verb verb, Handler inner);
+
+// The group of the twin a series or an event belongs to: the twin's, the node's for a node's
+// own series ("node:<id>"), "default" for a twin neither knows. Either pointer may be null.
+using GroupOfTwin = std::function<std::string(std::string_view twin)>;
+GroupOfTwin twin_groups(twins::TwinService* twins, resource::NodeRegistry* nodes);
 
 // The deployment of path parameter {id}.
 ObjectOf deployment_of(orchestrator::Orchestrator& orch);

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 
+#include "api/group_scope.h"
 #include "api/problem.h"
 #include "api/query_params.h"
 #include "api/routes.h"
@@ -36,13 +37,17 @@ void add_event_routes(Router& router, const Services& s) {
   if (s.events == nullptr) return;
   events::EventLog& log = *s.events;
   const Clock& clock = *s.clock;
-  router.add(Method::GET, "/api/v1/events", [&log, &clock](Request& req) {
+  GroupOfTwin group_of = twin_groups(s.twins, s.nodes);
+  router.add(Method::GET, "/api/v1/events", [&log, &clock, group_of](Request& req) {
     auto q = parse_events_query(req, clock.now_ns());
     if (!q) return problem(q.error());
     auto evs = log.list(*q);
     if (!evs) return problem(evs.error());
     nlohmann::json items = nlohmann::json::array();
+    // Group scoping: an event is its twin's; the cursor is the page's last id, shown or not.
+    const bool every_group = is_node_agent(req) || visible_groups(req, iam::ResourceKind::events).all;
     for (const auto& e : *evs) {
+      if (!every_group && !allowed(req, iam::Verb::read, iam::ResourceKind::events, group_of(e.twin))) continue;
       nlohmann::json payload = nlohmann::json::parse(e.json, nullptr, false);
       items.push_back({{"id", e.id},
                        {"twin", e.twin},
@@ -54,7 +59,8 @@ void add_event_routes(Router& router, const Services& s) {
     nlohmann::json body = {{"items", items}, {"count", items.size()}};
     if (!evs->empty() && evs->size() == q->limit) body["next"] = evs->back().id;
     return json_response(200, body);
-  }, {.summary = "events, oldest first (?twin=, ?type=, ?from=, ?to=, ?after=<id cursor>, ?limit=)",
+  }, {.summary = "events of the twins of groups the caller may read, oldest first (?twin=, ?type=, ?from=, ?to=, "
+                 "?after=<id cursor>, ?limit=; a page may hold fewer than ?limit and still have a next)",
       .kind = iam::ResourceKind::events, .verb = iam::Verb::read});
 }
 

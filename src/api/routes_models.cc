@@ -169,16 +169,14 @@ Response changed(registry::ModelRegistry& reg, const Result<registry::ModelVersi
   return with_etag(json_response(200, version_json(*mv)), m ? m->revision : mv->revision);
 }
 
-// Agents read the models of every group: a task placed on their node may use any of them.
-bool agent(const Request& req) { return req.principal && req.principal->subject.kind == iam::SubjectKind::node; }
 
 bool readable(const Request& req, const iam::GroupFilter& visible, const registry::ModelSummary& m) {
-  return agent(req) || visible.contains(m.group);
+  return is_node_agent(req) || visible.contains(m.group);
 }
 
 ObjectOf model_of(registry::ModelRegistry& reg, iam::Verb verb) {
   return [&reg, verb](const Request& req) -> std::optional<ScopedObject> {
-    if (verb == iam::Verb::read && agent(req)) return std::nullopt;
+    if (verb == iam::Verb::read && is_node_agent(req)) return std::nullopt;
     auto m = reg.get_model(req.param("name"));
     if (!m) return std::nullopt;
     return ScopedObject{m->group, "model '" + m->name + "'"};

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "api/group_scope.h"
 #include "api/problem.h"
 #include "api/routes.h"
 #include "api/series_output.h"
@@ -35,7 +36,17 @@ std::string_view content_type(series::Format f) {
   return "application/json";
 }
 
-Response list(tsdb::TimeSeriesStore& store, const Request& req) {
+// Group scoping: a series is its twin's (api/group_scope.h). `readable` is null when the caller
+// may read series of every group.
+using Readable = std::function<bool(const std::string& twin)>;
+Readable readable_series(const Request& req, const GroupOfTwin& group_of) {
+  if (is_node_agent(req) || visible_groups(req, iam::ResourceKind::series).all) return nullptr;
+  return [&req, &group_of](const std::string& twin) {
+    return allowed(req, iam::Verb::read, iam::ResourceKind::series, group_of(twin));
+  };
+}
+
+Response list(tsdb::TimeSeriesStore& store, const Request& req, const GroupOfTwin& group_of) {
   auto p = series::parse_list(req);
   if (!p) return problem(p.error());
   auto all = store.list_series(p->selector);
@@ -48,7 +59,9 @@ Response list(tsdb::TimeSeriesStore& store, const Request& req) {
                           [](const tsdb::SeriesKey& k, const tsdb::SeriesInfo& i) { return key_less(k, i.key); });
   }
   json items = json::array();
+  Readable readable = readable_series(req, group_of);
   for (; it != all->end() && items.size() < p->limit; ++it) {
+    if (readable && !readable(it->key.twin)) continue;
     items.push_back({{"twin", it->key.twin},
                      {"property", it->key.property},
                      {"labels", labels_object(it->key.labels)},
@@ -96,9 +109,30 @@ Response series_query_response(tsdb::TimeSeriesStore& store, const Clock& clock,
 
 namespace {
 
-Response last(tsdb::TimeSeriesStore& store, const Request& req) {
+// A query whose selection reaches a series of a group the caller may not read is refused whole
+// (aggregates cannot leave some series out unnoticed).
+std::optional<Response> refuse_unreadable(tsdb::TimeSeriesStore& store, const Request& req, const GroupOfTwin& group_of,
+                                          const tsdb::SeriesSelector& selector) {
+  Readable readable = readable_series(req, group_of);
+  if (!readable) return std::nullopt;
+  auto keys = store.list_series(selector);
+  if (!keys) return problem(keys.error());
+  for (const auto& k : *keys) {
+    if (!readable(k.key.twin)) {
+      return problem(403, "permission_denied", "Forbidden",
+                     req.principal->subject.to_string() + " may not read every series ?twin= selects (some belong to "
+                     "twins of groups it has no grant in): name twins of its groups");
+    }
+  }
+  return std::nullopt;
+}
+
+Response last(tsdb::TimeSeriesStore& store, const Request& req, const GroupOfTwin& group_of) {
   auto key = series::parse_exact_key(req);
   if (!key) return problem(key.error());
+  if (Readable readable = readable_series(req, group_of); readable && !readable(key->twin)) {
+    return problem(404, "not_found", "Not Found", "no series " + key->twin + "/" + key->property);
+  }
   auto s = store.last(*key);
   if (!s) return problem(s.error());
   json sample = nullptr;
@@ -118,15 +152,23 @@ Response last(tsdb::TimeSeriesStore& store, const Request& req) {
 void add_series_routes(Router& router, const Services& s) {
   tsdb::TimeSeriesStore& store = *s.series;
   const Clock& clock = *s.clock;
-  router.add(Method::GET, "/api/v1/series", [&store](Request& req) { return list(store, req); },
+  GroupOfTwin group_of = twin_groups(s.twins, s.nodes);
+  router.add(Method::GET, "/api/v1/series", [&store, group_of](Request& req) { return list(store, req, group_of); },
              {.summary = "list series with first/last time and count (?twin=, ?property= globs, "
                          "?label.NAME=VALUE, ?limit=, ?cursor=)",
               .kind = iam::ResourceKind::series, .verb = iam::Verb::read});
-  router.add(Method::GET, "/api/v1/series/query", [&store, &clock](Request& req) { return series_query_response(store, clock, req); },
+  router.add(Method::GET, "/api/v1/series/query", [&store, &clock, group_of](Request& req) {
+                if (req.principal) {
+                  auto q = series::parse_query(req, clock.now_ns());
+                  if (!q) return problem(q.error());
+                  if (auto no = refuse_unreadable(store, req, group_of, q->selector)) return std::move(*no);
+                }
+                return series_query_response(store, clock, req);
+              },
              {.summary = "raw samples or aggregates over time buckets, streamed (?twin=, ?property=, "
                          "?label.NAME=, ?from=, ?to=, ?step=, ?agg=, ?group_by=, ?format=json|csv|ndjson, ?limit=)",
               .kind = iam::ResourceKind::series, .verb = iam::Verb::read});
-  router.add(Method::GET, "/api/v1/series/last", [&store](Request& req) { return last(store, req); },
+  router.add(Method::GET, "/api/v1/series/last", [&store, group_of](Request& req) { return last(store, req, group_of); },
              {.summary = "the newest sample of one series (?twin=, ?property=, ?label.NAME=)",
               .kind = iam::ResourceKind::series, .verb = iam::Verb::read});
 }

@@ -6,8 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -181,6 +183,34 @@ TEST_F(SecurityTest, ANodeJoinsTheGroupOfItsJoinTokenAndOnlyThatGroupSeesIt) {
   auto show = run_cli({"nodes", "show", id, "--server", server_->url()});
   ASSERT_EQ(show.code, 0) << show.out;
   EXPECT_NE(show.out.find("  group      b"), std::string::npos) << show.out;
+
+  // The node's own series (its heartbeats' KPIs, twin node:<id>) are group b's too.
+  const std::string series_of = "twin=node:" + id + "&property=cpu_percent";
+  ASSERT_TRUE(eventually([&] { return call("GET", "/api/v1/series/last?" + series_of, admin_).status == 200; },
+                         std::chrono::seconds(20)));
+  EXPECT_EQ(call("GET", "/api/v1/series/query?" + series_of + "&from=-1h", admin_).status, 200);
+  Answer listed = call("GET", "/api/v1/series?twin=node:" + id, dev);
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_EQ(listed.body["count"], 0) << listed.body.dump();
+  EXPECT_GT(call("GET", "/api/v1/series?twin=node:" + id, admin_).body["count"], 0);
+  EXPECT_EQ(call("GET", "/api/v1/series/query?" + series_of + "&from=-1h", dev).status, 403);
+  EXPECT_EQ(call("GET", "/api/v1/series/query?twin=node:*&property=cpu_percent&from=-1h&agg=mean", dev).status, 403);
+  EXPECT_EQ(call("GET", "/api/v1/series/last?" + series_of, dev).status, 404);
+
+  // An event of a group-b twin, published by its device on the node's broker: the admin sees
+  // it, the a developer does not.
+  ASSERT_EQ(call("PUT", "/api/v1/twins/press-b1", admin_, json{{"group", "b"}}.dump()).status, 201);
+  std::smatch port;
+  const std::string log = agent.log();
+  ASSERT_TRUE(std::regex_search(log, port, std::regex(R"(broker listening at mqtt://127\.0\.0\.1:(\d+))"))) << log;
+  const std::string pub = "mosquitto_pub -h 127.0.0.1 -p " + port[1].str() +
+                          " -q 1 -t iotwins/press-b1/events/alarm -m '{\"level\":\"high\"}'";
+  ASSERT_EQ(std::system(pub.c_str()), 0) << pub;
+  ASSERT_TRUE(eventually([&] { return call("GET", "/api/v1/events?twin=press-b1", admin_).body["count"] == 1; },
+                         std::chrono::seconds(20)));
+  Answer hidden = call("GET", "/api/v1/events?twin=press-b1", dev);
+  ASSERT_EQ(hidden.status, 200);
+  EXPECT_EQ(hidden.body["count"], 0) << hidden.body.dump();
 
   // A twin of group a attached to that node reaches its agent all the same: the agent mirrors
   // the twins of its node whatever their group, while the a developer still cannot see the node.
