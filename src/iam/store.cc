@@ -31,11 +31,16 @@ Result<std::unique_ptr<IamStore>> IamStore::open(storage::Database& db, const Cl
   return std::unique_ptr<IamStore>(new IamStore(db, clock, options));
 }
 
-Result<std::optional<BootstrapAdmin>> IamStore::ensure_admin() {
+Result<std::optional<BootstrapAdmin>> IamStore::ensure_admin(const std::function<Result<std::string>()>& chosen) {
   IOT_ASSIGN(auto rows, db_.query("SELECT COUNT(*) FROM iam_users"));
   if (rows.at(0).integer(0) > 0) return std::optional<BootstrapAdmin>();
-  IOT_ASSIGN(std::string raw, random_bytes(18));
-  BootstrapAdmin admin{"admin", base64url_encode(raw)};
+  BootstrapAdmin admin{"admin", ""};
+  if (chosen) {
+    IOT_ASSIGN(admin.password, chosen());
+  } else {
+    IOT_ASSIGN(std::string raw, random_bytes(18));
+    admin.password = base64url_encode(raw);
+  }
   IOT_ASSIGN(std::string hash, hash_password(admin.password, options_.password_params));
   int64_t now = clock_.now_ns();
   auto created = db_.transaction([&](storage::Database& tx) -> Status {

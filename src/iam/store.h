@@ -15,6 +15,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -86,9 +87,11 @@ class IamStore {
   static Result<std::unique_ptr<IamStore>> open(storage::Database& db, const Clock& clock, StoreOptions options = {});
 
   // --- first start ---
-  // When there is no user at all: creates "admin" with a random password and an admin binding
-  // on "*", and returns the credentials (nullopt when users exist).
-  Result<std::optional<BootstrapAdmin>> ensure_admin();
+  // When there is no user at all: creates "admin" with an admin binding on "*" and a random
+  // password, or the one `chosen` gives (asked only then; its error creates nothing, so a bad
+  // password file cannot leave an admin whose password nobody knows), and returns the
+  // credentials (nullopt when users exist).
+  Result<std::optional<BootstrapAdmin>> ensure_admin(const std::function<Result<std::string>()>& chosen = nullptr);
 
   // --- users ---
   Result<User> create_user(const std::string& name, const std::string& password);

@@ -84,11 +84,11 @@ Result<std::unique_ptr<Security>> Security::open(const Config& config, FileSyste
                                          api::AuthOptions{.access_ttl = ttl}, s->oidc_.get());
 
   const std::string& password_file = config.str("admin-password-file");
-  IOT_ASSIGN(auto admin, store.ensure_admin());
+  std::function<Result<std::string>()> chosen;
+  if (!password_file.empty()) chosen = [&fs, &password_file] { return read_password_file(fs, password_file); };
+  IOT_ASSIGN(auto admin, store.ensure_admin(chosen));
   if (admin) {
     if (!password_file.empty()) {
-      IOT_ASSIGN(auto password, read_password_file(fs, password_file));
-      IOT_TRY(store.set_password(admin->user, password));
       logger().info("first start: created user '{}' with the password in {}", admin->user, password_file);
     } else {
       // Shown once: only its scrypt hash is kept.

@@ -55,6 +55,28 @@ TEST_F(StoreTest, FirstStartCreatesAnAdminOnce) {
   EXPECT_FALSE(again->has_value());
 }
 
+// --admin-password-file: the chosen password, and a bad file creates nothing (an admin whose
+// password nobody knows would lock the operator out: the first start is the only one).
+TEST_F(StoreTest, TheFirstAdminTakesAChosenPasswordAndABadOneCreatesNothing) {
+  auto refused = store_->ensure_admin([]() -> Result<std::string> {
+    return make_error(Errc::invalid_argument, "--admin-password-file x is empty");
+  });
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), Errc::invalid_argument);
+  EXPECT_FALSE(store_->get_user("admin"));
+  auto admin = store_->ensure_admin([]() -> Result<std::string> { return std::string("chosen-admin-pw"); });
+  ASSERT_TRUE(admin && admin->has_value());
+  EXPECT_TRUE(store_->authenticate_password("admin", "chosen-admin-pw"));
+  bool asked = false;
+  auto again = store_->ensure_admin([&]() -> Result<std::string> {
+    asked = true;
+    return std::string("other");
+  });
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->has_value());
+  EXPECT_FALSE(asked);
+}
+
 TEST_F(StoreTest, PasswordLoginAndItsFailures) {
   ASSERT_TRUE(store_->create_user("alice", "s3cret-pass"));
   EXPECT_TRUE(store_->authenticate_password("alice", "s3cret-pass"));
