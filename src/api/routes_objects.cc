@@ -6,6 +6,7 @@
 
 #include <charconv>
 
+#include "api/group_scope.h"
 #include "api/problem.h"
 #include "api/routes.h"
 #include "api/series_params.h"
@@ -136,10 +137,25 @@ Response content(const dataplane::ObjectStore& store, Request& req) {
 
 }  // namespace
 
+// Group scoping: an object is its source node's (api/group_scope.h); agents read all.
+bool readable_object(const Request& req, const GroupOfTwin& group_of, const dataplane::ObjectManifest& m) {
+  return is_node_agent(req) || allowed(req, iam::Verb::read, iam::ResourceKind::objects, group_of("node:" + m.source));
+}
+
+ObjectOf object_of(dataplane::ObjectStore& store, GroupOfTwin group_of) {
+  return [&store, group_of](const Request& req) -> std::optional<ScopedObject> {
+    if (is_node_agent(req)) return std::nullopt;
+    auto m = store.get(req.param("id"));
+    if (!m) return std::nullopt;
+    return ScopedObject{group_of("node:" + m->source), "object '" + m->id + "'"};
+  };
+}
+
 void add_object_routes(Router& router, const Services& s) {
   if (s.objects == nullptr) return;
   dataplane::ObjectStore& store = *s.objects;
-  router.add(Method::GET, "/api/v1/objects", [&store](Request& req) {
+  GroupOfTwin group_of = twin_groups(s.twins, s.nodes);
+  router.add(Method::GET, "/api/v1/objects", [&store, group_of](Request& req) {
     for (const auto& [k, v] : req.query) {
       if (k != "after" && k != "limit") {
         return problem(Error(Errc::invalid_argument,
@@ -159,6 +175,7 @@ void add_object_routes(Router& router, const Services& s) {
     auto objects = store.list(after, static_cast<size_t>(limit));
     nlohmann::json items = nlohmann::json::array();
     for (const auto& m : objects) {
+      if (!readable_object(req, group_of, m)) continue;
       auto j = object_json(m);
       j.erase("received");
       items.push_back(std::move(j));
@@ -166,18 +183,22 @@ void add_object_routes(Router& router, const Services& s) {
     nlohmann::json body = {{"items", items}, {"count", items.size()}};
     if (objects.size() == limit) body["next"] = objects.back().id;
     return json_response(200, body);
-  }, {.summary = "objects (files moved up from agents), ordered by id: name, size, sha256, state "
-                 "(receiving | complete | failed), source node, times (?after=<id cursor>, ?limit=)",
+  }, {.summary = "objects (files moved up from agents) of the groups the caller may read (an object is its "
+                 "source node's), ordered by id: name, size, sha256, state (receiving | complete | failed), "
+                 "source node, times (?after=<id cursor>, ?limit=; a page may hold fewer than ?limit)",
       .kind = iam::ResourceKind::objects, .verb = iam::Verb::read});
-  router.add(Method::GET, "/api/v1/objects/{id}", [&store](Request& req) {
+  router.add(Method::GET, "/api/v1/objects/{id}", group_gated(object_of(store, group_of), iam::ResourceKind::objects,
+                                                              iam::Verb::read, [&store](Request& req) {
     auto m = store.get(req.param("id"));
     if (!m) return problem(m.error());
     return json_response(200, object_json(*m));
-  }, {.summary = "one object's metadata, with the byte ranges received so far",
+  }), {.summary = "one object's metadata, with the byte ranges received so far",
       .kind = iam::ResourceKind::objects, .verb = iam::Verb::read});
-  router.add(Method::GET, "/api/v1/objects/{id}/content", [&store](Request& req) {
+  router.add(Method::GET, "/api/v1/objects/{id}/content", group_gated(object_of(store, group_of),
+                                                                      iam::ResourceKind::objects, iam::Verb::read,
+                                                                      [&store](Request& req) {
     return content(store, req);
-  }, {.summary = "a complete object's bytes (X-Object-Sha256; Range: bytes=a-b); 409 while it "
+  }), {.summary = "a complete object's bytes (X-Object-Sha256; Range: bytes=a-b); 409 while it "
                  "is still arriving or failed", .kind = iam::ResourceKind::objects, .verb = iam::Verb::read});
 }
 

@@ -212,6 +212,20 @@ TEST_F(SecurityTest, ANodeJoinsTheGroupOfItsJoinTokenAndOnlyThatGroupSeesIt) {
   ASSERT_EQ(hidden.status, 200);
   EXPECT_EQ(hidden.body["count"], 0) << hidden.body.dump();
 
+  // A file the node moved up is the node's group's too.
+  std::ofstream(dir_ + "/b-capture.txt") << "vibration capture of line b\n";
+  auto put = run_cli({"objects", "put", dir_ + "/b-capture.txt", "--data-dir", dir_ + "/edge-b"});
+  ASSERT_EQ(put.code, 0) << put.out;
+  ASSERT_TRUE(eventually([&] {
+    Answer o = call("GET", "/api/v1/objects/b-capture.txt", admin_);
+    return o.status == 200 && o.body["state"] == "complete";
+  }, std::chrono::seconds(20))) << agent.log();
+  Answer objects = call("GET", "/api/v1/objects", dev);
+  ASSERT_EQ(objects.status, 200);
+  EXPECT_FALSE(ids_of(objects.body["items"]).contains("b-capture.txt")) << objects.body.dump();
+  EXPECT_EQ(call("GET", "/api/v1/objects/b-capture.txt", dev).status, 404);
+  EXPECT_EQ(call("GET", "/api/v1/objects/b-capture.txt/content", dev).status, 404);
+
   // A twin of group a attached to that node reaches its agent all the same: the agent mirrors
   // the twins of its node whatever their group, while the a developer still cannot see the node.
   Answer twin = call("PUT", "/api/v1/twins/press-a1", admin_, json{{"group", "a"}, {"node", id}}.dump());
