@@ -132,8 +132,11 @@ TEST_F(JwtTest, RejectsForgedAndTamperedTokens) {
   // Unknown kid.
   expect_rejected(es256_token(other, {{"alg", "ES256"}, {"kid", "nobody"}}, claims_to_json(claims())),
                   "unknown key id \"nobody\"");
-  // Truncated signature.
-  expect_rejected(token.substr(0, token.size() - 4), "signature: not canonical base64url");
+  // Truncated signature: 85 characters cannot be base64url. (Cutting 4 left valid base64url
+  // whenever the new last character's low bits happened to be zero — 1 run in 16.)
+  expect_rejected(token.substr(0, token.size() - 1), "signature: not base64url (impossible length 85)");
+  // A last character with bits beyond the 64 bytes set ('B' = 000001; 86 characters carry 4 spare bits).
+  expect_rejected(token.substr(0, token.size() - 1) + "B", "signature: not canonical base64url");
   std::string sig = *base64url_decode(token.substr(d2 + 1), "sig");
   expect_rejected(token.substr(0, d2 + 1) + base64url_encode(sig.substr(0, 62)), "signature does not verify");
 }
