@@ -38,8 +38,7 @@ bool is_node_agent(const Request& request) {
 }
 
 bool is_own_node(const Request& request, std::string_view node_id) {
-  return request.principal && request.principal->subject.kind == iam::SubjectKind::node &&
-         request.principal->subject.name == node_id;
+  return is_node_agent(request) && request.principal->subject.name == node_id;
 }
 
 bool own_group_allows(const Request& request, iam::Verb verb, iam::ResourceKind kind) {
@@ -65,7 +64,7 @@ GroupOfTwin twin_groups(twins::TwinService* twins, resource::NodeRegistry* nodes
       if (auto n = nodes->get(std::string(twin.substr(kNodePrefix.size())))) return n->group;
     }
     if (twins) {
-      if (auto doc = twins->get_twin(twin)) return doc->group;
+      if (auto group = twins->group_of(twin)) return *group;
     }
     return std::string(kDefaultGroup);
   };

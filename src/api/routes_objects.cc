@@ -135,8 +135,6 @@ Response content(const dataplane::ObjectStore& store, Request& req) {
   return res;
 }
 
-}  // namespace
-
 // Group scoping: an object is its source node's (api/group_scope.h); agents read all.
 bool readable_object(const Request& req, const GroupOfTwin& group_of, const dataplane::ObjectManifest& m) {
   return is_node_agent(req) || allowed(req, iam::Verb::read, iam::ResourceKind::objects, group_of("node:" + m.source));
@@ -150,6 +148,8 @@ ObjectOf object_of(dataplane::ObjectStore& store, GroupOfTwin group_of) {
     return ScopedObject{group_of("node:" + m->source), "object '" + m->id + "'"};
   };
 }
+
+}  // namespace
 
 void add_object_routes(Router& router, const Services& s) {
   if (s.objects == nullptr) return;

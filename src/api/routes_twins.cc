@@ -19,13 +19,13 @@ namespace {
 // twin's state and serves its devices (docs/security.md, "Group scoping").
 std::optional<Response> gate(twins::TwinService& svc, const Request& req, iam::Verb verb) {
   if (!req.principal) return std::nullopt;
-  auto doc = svc.get_twin(req.param("id"));
-  if (!doc || allowed(req, verb, iam::ResourceKind::twins, doc->group)) return std::nullopt;
+  auto group = svc.group_of(req.param("id"));
+  if (!group || allowed(req, verb, iam::ResourceKind::twins, *group)) return std::nullopt;
   if (auto node = svc.node_of(req.param("id")); node && is_own_node(req, *node) &&
                                                 own_group_allows(req, verb, iam::ResourceKind::twins)) {
     return std::nullopt;
   }
-  return refused(req, verb, iam::ResourceKind::twins, doc->group, "twin '" + req.param("id") + "'");
+  return refused(req, verb, iam::ResourceKind::twins, *group, "twin '" + req.param("id") + "'");
 }
 
 Handler gated(twins::TwinService& svc, iam::Verb verb, Handler inner) {

@@ -178,6 +178,13 @@ Result<std::string> TwinService::node_of(std::string_view id) const {
   return it->second.node;
 }
 
+Result<std::string> TwinService::group_of(std::string_view id) const {
+  std::shared_lock lock(impl_->mu);
+  auto it = impl_->twins.find(std::string(id));
+  if (it == impl_->twins.end()) return std::unexpected(no_twin(id));
+  return it->second.doc.group;
+}
+
 Result<std::vector<std::string>> TwinService::children(std::string_view id) const {
   std::shared_lock lock(impl_->mu);
   return impl_->hierarchy.children(id);

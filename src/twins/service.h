@@ -95,6 +95,7 @@ class TwinService {
                              std::optional<int64_t> if_match);
   Result<twin::TwinDocument> get_twin(std::string_view id) const;
   Result<std::string> node_of(std::string_view id) const;
+  Result<std::string> group_of(std::string_view id) const;  // the twin's IAM group, without copying it
   Status delete_twin(std::string_view id, std::optional<int64_t> if_match);
   // PATCH state: desired/reported checked against the model, then the shadow update.
   Result<twin::TwinDocument> patch_state(std::string_view id, const twin::StateUpdate& update);

@@ -195,6 +195,8 @@ TEST_F(ServiceTest, EverythingSurvivesAReopen) {
   ASSERT_TRUE(after);
   EXPECT_EQ(twin::to_json(*after), twin::to_json(before));
   EXPECT_EQ(*svc_->node_of("p1"), "edge-1");
+  EXPECT_EQ(*svc_->group_of("p1"), before.group);
+  EXPECT_EQ(svc_->group_of("gone").error().code(), Errc::not_found);
   EXPECT_EQ(*svc_->children("line"), std::vector<std::string>{"p1"});
   EXPECT_EQ(svc_->last_seq(), seq);
   EXPECT_EQ(svc_->list_models().size(), 1u);
